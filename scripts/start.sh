@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's first command (`npm start`): installs what is missing, starts the local servers
+# and runs the main job on the embedded default.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/ensure-node-deps.sh
+bash scripts/services.sh up
+exec npx tsx src/cli.ts start "$@"

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): installs what is missing, starts the real servers
+# (left running for the next run; `npm run services down` stops them) and runs every test layer.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/ensure-node-deps.sh
+bash scripts/services.sh up
+npx tsc -p tsconfig.json --noEmit
+npx vitest run "$@"

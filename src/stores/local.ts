@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { checkKey, ObjectExistsError, ObjectNotFoundError, type ObjectStore, type PutOptions, type StoredObject } from './object-store.js';
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The object store on a local folder (the embedded default and unit tests). Writes are atomic. */
+export class LocalObjectStore implements ObjectStore {
+  constructor(readonly root: string) {}
+
+  private path(key: string) {
+    return join(this.root, ...checkKey(key).split('/'));
+  }
+
+  uri(key: string): string {
+    return pathToFileURL(this.path(key)).href;
+  }
+
+  async put(key: string, body: Uint8Array | string, opts: PutOptions = {}): Promise<StoredObject> {
+    const tmp = await this.tmpPath(key);
+    await writeFile(tmp, body);
+    return await this.commit(key, tmp, opts);
+  }
+
+  async putFile(key: string, path: string, opts: PutOptions = {}): Promise<StoredObject> {
+    const tmp = await this.tmpPath(key);
+    await copyFile(path, tmp);
+    return await this.commit(key, tmp, opts);
+  }
+
+  private async tmpPath(key: string) {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    return `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  }
+
+  // Write-then-rename so readers never see half a file; link() gives an atomic "create if absent".
+  private async commit(key: string, tmp: string, opts: PutOptions): Promise<StoredObject> {
+    const target = this.path(key);
+    try {
+      if (opts.ifAbsent) {
+        try {
+          await link(tmp, target);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ObjectExistsError(this.uri(key));
+          throw e;
+        }
+        await rm(tmp);
+      } else {
+        await rename(tmp, target);
+      }
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    const { size, mtime } = await stat(target);
+    return { key, size, sha256: await fileSha256(target), lastModified: mtime };
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await readFile(this.path(key)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(this.uri(key));
+      throw e;
+    }
+  }
+
+  async head(key: string): Promise<StoredObject | undefined> {
+    try {
+      const p = this.path(key);
+      const s = await stat(p);
+      if (!s.isFile()) return undefined;
+      return { key, size: s.size, sha256: await fileSha256(p), lastModified: s.mtime };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch((e) => {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    });
+    const keys = entries
+      .filter((d) => d.isFile() && !/\.tmp-\d+-/.test(d.name))
+      .map((d) => relative(this.root, join(d.parentPath, d.name)).split(sep).join('/'))
+      .filter((k) => k.startsWith(prefix))
+      .sort(); // S3 lists in key order; keep the same contract.
+    for (const key of keys) {
+      const s = await stat(this.path(key));
+      yield { key, size: s.size, lastModified: s.mtime };
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+}

@@ -1,0 +1,2 @@
+// The workflow bundle's entry point: every workflow type the worker serves is exported here.
+export { selfCheckWorkflow } from './self-check.js';
