@@ -1,0 +1,276 @@
+/**
+ * NWB on Zarr v2 (as written by hdmf-zarr), read through zarrita from any `ZarrStore`.
+ *
+ * Structure and attributes come from the consolidated `.zmetadata` when the store has one (one
+ * request for the whole tree), else from the per-node `.zgroup`/`.zarray`/`.zattrs` keys and the
+ * store's folder listing. Chunks are fetched only for the datasets that are read.
+ */
+
+import type { AbsolutePath, AsyncReadable } from '@zarrita/storage';
+import * as zarr from 'zarrita';
+
+import { NwbError } from './errors.js';
+import {
+  int64ToNumber,
+  missingField,
+  normalizePath,
+  scalarOf,
+  type AttributeValue,
+  type Dataset,
+  type NodeKind,
+  type NwbSource,
+} from './source.js';
+import type { Column, NumericDtype } from './types.js';
+
+/** A Zarr key-value store that can also list a folder (used when there is no `.zmetadata`). */
+export interface ZarrStore extends AsyncReadable {
+  /** Names directly under `prefix` (`/` or `/a/b`), files and folders alike. */
+  listDir(prefix: AbsolutePath): Promise<string[]>;
+}
+
+interface ZarrayMeta {
+  readonly shape: number[];
+  readonly dtype: string;
+  readonly filters?: { id: string }[] | null;
+}
+
+const METADATA_FILES = new Set(['.zarray', '.zgroup', '.zattrs', '.zmetadata']);
+
+/**
+ * hdmf-zarr stores datetimes (session_start_time, ...) as variable-length bytes; the byte layout
+ * is numcodecs' VLenBytes (item count, then length-prefixed items), which zarrita lacks. The
+ * values are ISO-8601 text, so they are decoded as UTF-8 strings.
+ */
+class VLenBytes {
+  readonly kind = 'array_to_bytes';
+  readonly #shape: number[];
+
+  constructor(shape: number[]) {
+    this.#shape = shape;
+  }
+
+  static fromConfig(_config: unknown, meta: { shape: number[] }): VLenBytes {
+    return new VLenBytes(meta.shape);
+  }
+
+  encode(): never {
+    throw new Error('vlen-bytes encoding is not supported');
+  }
+
+  decode(bytes: Uint8Array): { data: string[]; shape: number[]; stride: number[] } {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const decoder = new TextDecoder();
+    const data = new Array<string>(view.getUint32(0, true));
+    let pos = 4;
+    for (let i = 0; i < data.length; i++) {
+      const n = view.getUint32(pos, true);
+      pos += 4;
+      data[i] = decoder.decode(bytes.subarray(pos, pos + n));
+      pos += n;
+    }
+    return { data, shape: this.#shape, stride: strides(this.#shape) };
+  }
+}
+
+function strides(shape: number[]): number[] {
+  const out = new Array<number>(shape.length);
+  let step = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    out[i] = step;
+    step *= shape[i];
+  }
+  return out;
+}
+
+(zarr.registry as Map<string, unknown>).set('numcodecs.vlen-bytes', () => VLenBytes);
+
+/** Opens the Zarr NWB held by `store`; `label` names it in errors. */
+export async function openZarr(store: ZarrStore, label: string): Promise<NwbSource> {
+  const consolidated = await readJson(store, label, '/.zmetadata');
+  const meta = new Map<string, unknown>();
+  if (consolidated !== undefined) {
+    const entries = (consolidated as { metadata?: Record<string, unknown> }).metadata;
+    if (entries === undefined || typeof entries !== 'object') {
+      throw new NwbError('corrupt', 'invalid consolidated metadata (.zmetadata)', {
+        file: label,
+        field: '.zmetadata',
+        hint: 'Re-consolidate the store (zarr.consolidate_metadata) or remove the broken .zmetadata',
+      });
+    }
+    for (const [key, value] of Object.entries(entries)) meta.set(`/${key}`, value);
+  }
+  const root = await (consolidated !== undefined ? meta.get('/.zgroup') : readJson(store, label, '/.zgroup'));
+  if (root === undefined) {
+    throw new NwbError('not-nwb', 'not a Zarr group (no .zgroup at the top)', {
+      file: label,
+      hint: 'Point at the top folder of a Zarr NWB session (the one holding .zgroup and acquisition/)',
+    });
+  }
+  return new ZarrSource(store, label, consolidated !== undefined ? meta : undefined);
+}
+
+async function readJson(store: AsyncReadable, label: string, key: AbsolutePath): Promise<unknown> {
+  const bytes = await store.get(key);
+  if (bytes === undefined) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new NwbError('corrupt', 'metadata is not valid JSON', {
+      file: label,
+      field: key,
+      hint: 'The Zarr store is damaged; copy or download it again',
+      cause: err,
+    });
+  }
+}
+
+class ZarrSource implements NwbSource {
+  readonly format = 'zarr' as const;
+  /** Store seen by zarrita: metadata from memory, and a missing chunk is an error. */
+  private readonly strict: AsyncReadable;
+
+  constructor(
+    private readonly store: ZarrStore,
+    readonly label: string,
+    /** Consolidated metadata keyed `/path/.zarray`; undefined when the store has none. */
+    private readonly consolidated: Map<string, unknown> | undefined,
+  ) {
+    this.strict = {
+      get: async (key: AbsolutePath) => {
+        const name = key.slice(key.lastIndexOf('/') + 1);
+        if (METADATA_FILES.has(name)) {
+          const known = await this.meta(key);
+          return known === undefined ? undefined : new TextEncoder().encode(JSON.stringify(known));
+        }
+        const bytes = await this.store.get(key);
+        // hdmf-zarr writes every chunk, even all-fill ones; zarrita would silently fill a missing
+        // chunk with the fill value, so an absent chunk means a truncated copy.
+        if (bytes === undefined) {
+          throw new NwbError('truncated', 'chunk is missing', {
+            file: this.label,
+            field: key,
+            hint: 'The Zarr store is incomplete; copy or download the whole folder again',
+          });
+        }
+        return bytes;
+      },
+    };
+  }
+
+  private async meta(key: string): Promise<unknown> {
+    if (this.consolidated !== undefined) return this.consolidated.get(key);
+    return readJson(this.store, this.label, key as AbsolutePath);
+  }
+
+  private key(p: string, file: string): string {
+    return p === '/' ? `/${file}` : `${p}/${file}`;
+  }
+
+  async kind(p: string): Promise<NodeKind | undefined> {
+    const norm = normalizePath(p);
+    if ((await this.meta(this.key(norm, '.zarray'))) !== undefined) return 'dataset';
+    if ((await this.meta(this.key(norm, '.zgroup'))) !== undefined) return 'group';
+    return undefined;
+  }
+
+  async listGroup(p: string): Promise<string[]> {
+    const norm = normalizePath(p);
+    if ((await this.kind(norm)) !== 'group') throw missingField(this.label, norm);
+    if (this.consolidated === undefined) {
+      const names = await this.store.listDir(norm as AbsolutePath);
+      return names.filter((n) => !n.startsWith('.')).sort();
+    }
+    const prefix = norm === '/' ? '/' : `${norm}/`;
+    const children = new Set<string>();
+    for (const key of this.consolidated.keys()) {
+      if (!key.startsWith(prefix)) continue;
+      const rest = key.slice(prefix.length).split('/');
+      if (rest.length === 2 && (rest[1] === '.zgroup' || rest[1] === '.zarray')) children.add(rest[0]);
+    }
+    return [...children].sort();
+  }
+
+  async readAttributes(p: string): Promise<Record<string, AttributeValue>> {
+    const norm = normalizePath(p);
+    if ((await this.kind(norm)) === undefined) throw missingField(this.label, norm);
+    const attrs = await this.meta(this.key(norm, '.zattrs'));
+    return (attrs ?? {}) as Record<string, AttributeValue>;
+  }
+
+  async readDataset(p: string): Promise<Dataset> {
+    const norm = normalizePath(p);
+    const zarray = (await this.meta(this.key(norm, '.zarray'))) as ZarrayMeta | undefined;
+    if (zarray === undefined) throw missingField(this.label, norm);
+    const unsupported = (what: string) =>
+      new NwbError('unsupported', `unsupported Zarr data (${what})`, {
+        file: this.label,
+        field: norm,
+        hint: 'This dataset is not part of what the dynamic-foraging analysis reads',
+      });
+    const filters = (zarray.filters ?? []).map((f) => f.id);
+    if (zarray.dtype === '|O' && !(filters.length === 1 && (filters[0] === 'vlen-utf8' || filters[0] === 'vlen-bytes'))) {
+      throw unsupported(`object dtype with filters [${filters.join(', ')}]`);
+    }
+    let data: unknown;
+    try {
+      const arr = await zarr.open.v2(zarr.root(this.strict).resolve(norm.slice(1)), { kind: 'array', attrs: false });
+      data = (await zarr.get(arr)).data;
+    } catch (err) {
+      if (err instanceof NwbError) throw err;
+      throw new NwbError('corrupt', `cannot decode: ${err instanceof Error ? err.message : String(err)}`, {
+        file: this.label,
+        field: norm,
+        hint: 'The Zarr store is damaged; copy or download it again',
+        cause: err,
+      });
+    }
+    const shape = zarray.shape;
+    return { shape, column: this.toColumn(norm, zarray.dtype, shape, data, unsupported) };
+  }
+
+  async readScalar(p: string): Promise<string | number | boolean> {
+    const norm = normalizePath(p);
+    return scalarOf(this.label, norm, await this.readDataset(norm));
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open: every read is a separate store request.
+  }
+
+  private toColumn(
+    p: string,
+    dtype: string,
+    shape: readonly number[],
+    data: unknown,
+    unsupported: (what: string) => NwbError,
+  ): Column {
+    if (Array.isArray(data)) return { kind: 'string', values: data.map(String) };
+    if (data instanceof zarr.BoolArray) {
+      return { kind: 'bool', values: new Uint8Array(data.buffer, data.byteOffset, data.length).slice() };
+    }
+    const numeric = ZARR_NUMERIC[dtype.slice(1)];
+    if (numeric === undefined) throw unsupported(`dtype ${dtype}`);
+    let values: Float64Array;
+    if (data instanceof Float64Array) values = data;
+    else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+      values = new Float64Array(data.length);
+      for (let i = 0; i < data.length; i++) values[i] = int64ToNumber(data[i], this.label, p);
+    } else values = Float64Array.from(data as ArrayLike<number>);
+    if (shape.length === 2) return { kind: 'vector', dtype: numeric, width: shape[1], values };
+    if (shape.length > 2) throw unsupported(`${shape.length}-D array`);
+    return { kind: 'number', dtype: numeric, values };
+  }
+}
+
+const ZARR_NUMERIC: Record<string, NumericDtype> = {
+  f8: 'float64',
+  f4: 'float32',
+  i1: 'int8',
+  i2: 'int16',
+  i4: 'int32',
+  i8: 'int64',
+  u1: 'uint8',
+  u2: 'uint16',
+  u4: 'uint32',
+  u8: 'uint64',
+};

@@ -1,0 +1,107 @@
+// Cell-by-cell comparison of our columnar tables with the reference's JSON dump
+// (`{"columns", "dtypes", "index", "data"}`, NaN -> null, inf -> "inf"/"-inf").
+import type { Column, Table } from '../../../src/nwb/types.js';
+
+export interface ReferenceTable {
+  columns: string[];
+  dtypes: Record<string, string>;
+  index: unknown[];
+  data: Record<string, unknown[]>;
+}
+
+export const REL_TOL = 1e-12;
+
+/** One of our cells in the reference's JSON vocabulary. */
+export function jsonCell(column: Column, i: number): unknown {
+  const fromNumber = (v: number) =>
+    Number.isNaN(v) ? null : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v;
+  switch (column.kind) {
+    case 'number':
+      return fromNumber(column.values[i]);
+    case 'bool':
+      return column.values[i] === 1;
+    case 'string':
+      return column.values[i];
+    case 'mixed': {
+      const v = column.values[i];
+      return typeof v === 'number' ? fromNumber(v) : v;
+    }
+    case 'vector':
+      return Array.from(column.values.subarray(i * column.width, (i + 1) * column.width), fromNumber);
+  }
+}
+
+/** Equal strings/booleans/nulls; numbers within REL_TOL relative error. */
+export function cellsEqual(ours: unknown, ref: unknown): boolean {
+  if (typeof ours === 'number' && typeof ref === 'number') {
+    if (ours === ref) return true;
+    return Math.abs(ours - ref) <= REL_TOL * Math.max(Math.abs(ours), Math.abs(ref));
+  }
+  if (Array.isArray(ours) && Array.isArray(ref)) {
+    return ours.length === ref.length && ours.every((v, k) => cellsEqual(v, ref[k]));
+  }
+  return ours === ref;
+}
+
+export interface Mismatch {
+  column: string;
+  row: number;
+  ours: unknown;
+  ref: unknown;
+}
+
+/**
+ * Differences between `ours` and `ref` (at most `limit`). With `tieKey`, rows whose `tieKey`
+ * value is equal form a group compared as a multiset: the reference sorts with an unstable
+ * quicksort, so the order inside such groups is arbitrary.
+ */
+export function compareTables(ours: Table, ref: ReferenceTable, options: { tieKey?: string; limit?: number } = {}): {
+  columns: string[] | null;
+  rows: [number, number] | null;
+  mismatches: Mismatch[];
+} {
+  const limit = options.limit ?? 20;
+  const sameColumns = JSON.stringify(ours.columns) === JSON.stringify(ref.columns);
+  const refRows = ref.index.length;
+  if (!sameColumns || ours.rowCount !== refRows) {
+    return {
+      columns: sameColumns ? null : [...ours.columns],
+      rows: ours.rowCount === refRows ? null : [ours.rowCount, refRows],
+      mismatches: [],
+    };
+  }
+  const mismatches: Mismatch[] = [];
+  const cols = ref.columns;
+  const rowOurs = (i: number) => cols.map((c) => jsonCell(ours.data[c], i));
+  const rowRef = (i: number) => cols.map((c) => ref.data[c][i]);
+  const rowsEqual = (a: unknown[], b: unknown[]) => a.every((v, k) => cellsEqual(v, b[k]));
+  const tieKey = options.tieKey;
+  let i = 0;
+  while (i < refRows && mismatches.length < limit) {
+    let end = i + 1;
+    if (tieKey !== undefined) {
+      while (end < refRows && ref.data[tieKey][end] === ref.data[tieKey][i]) end++;
+    }
+    if (end - i === 1) {
+      const a = rowOurs(i);
+      const b = rowRef(i);
+      cols.forEach((c, k) => {
+        if (!cellsEqual(a[k], b[k]) && mismatches.length < limit) mismatches.push({ column: c, row: i, ours: a[k], ref: b[k] });
+      });
+    } else {
+      // Match each reference row of the tie group with a distinct equal row of ours.
+      const pool = Array.from({ length: end - i }, (_, k) => rowOurs(i + k));
+      for (let r = i; r < end; r++) {
+        const b = rowRef(r);
+        const hit = pool.findIndex((a) => rowsEqual(a, b));
+        if (hit < 0) {
+          mismatches.push({ column: '(tie group row)', row: r, ours: pool, ref: b });
+          break;
+        }
+        pool.splice(hit, 1);
+      }
+    }
+    i = end;
+  }
+  return { columns: null, rows: null, mismatches };
+}
