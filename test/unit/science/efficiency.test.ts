@@ -90,7 +90,7 @@ describe('computeForagingEfficiency', () => {
           const choices = rows.map((r) => (r[1] > r[0] ? 1 : 0));
           const rewards = rows.map((r, i) => (choices[i] === 0 ? (r[0] >= r[2] ? 1 : 0) : r[1] >= r[3] ? 1 : 0));
           const e = computeForagingEfficiency({ baited: false, choices, rewards, pRewardL: pL, pRewardR: pR, randomNumberL: rL, randomNumberR: rR });
-          const got = rewards.reduce((a, b) => a + b, 0);
+          const got = rewards.reduce<number>((a, b) => a + b, 0);
           if (got > 0) expect(e.foraging_efficiency_random_seed).toBe(1);
           expect(e.foraging_efficiency).toBeGreaterThanOrEqual(0);
         },
