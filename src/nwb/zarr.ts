@@ -32,6 +32,7 @@ interface ZarrayMeta {
   readonly shape: number[];
   readonly dtype: string;
   readonly filters?: { id: string }[] | null;
+  readonly compressor?: { id: string } | null;
 }
 
 const METADATA_FILES = new Set(['.zarray', '.zgroup', '.zattrs', '.zmetadata']);
@@ -126,16 +127,27 @@ async function readJson(store: AsyncReadable, label: string, key: AbsolutePath):
 
 class ZarrSource implements NwbSource {
   readonly format = 'zarr' as const;
-  /** Store seen by zarrita: metadata from memory, and a missing chunk is an error. */
-  private readonly strict: AsyncReadable;
 
   constructor(
     private readonly store: ZarrStore,
     readonly label: string,
     /** Consolidated metadata keyed `/path/.zarray`; undefined when the store has none. */
     private readonly consolidated: Map<string, unknown> | undefined,
-  ) {
-    this.strict = {
+  ) {}
+
+  /**
+   * The store zarrita sees while reading one array: metadata from memory, and chunks checked,
+   * because zarrita and numcodecs stay silent on damage (a missing chunk becomes fill values, a
+   * cut blosc chunk decodes to zeros).
+   */
+  private checkedStore(zarray: ZarrayMeta): AsyncReadable {
+    const truncated = (key: string, what: string) =>
+      new NwbError('truncated', what, {
+        file: this.label,
+        field: key,
+        hint: 'The Zarr store is incomplete; copy or download the whole folder again',
+      });
+    return {
       get: async (key: AbsolutePath) => {
         const name = key.slice(key.lastIndexOf('/') + 1);
         if (METADATA_FILES.has(name)) {
@@ -143,14 +155,14 @@ class ZarrSource implements NwbSource {
           return known === undefined ? undefined : new TextEncoder().encode(JSON.stringify(known));
         }
         const bytes = await this.store.get(key);
-        // hdmf-zarr writes every chunk, even all-fill ones; zarrita would silently fill a missing
-        // chunk with the fill value, so an absent chunk means a truncated copy.
-        if (bytes === undefined) {
-          throw new NwbError('truncated', 'chunk is missing', {
-            file: this.label,
-            field: key,
-            hint: 'The Zarr store is incomplete; copy or download the whole folder again',
-          });
+        // hdmf-zarr writes every chunk, even all-fill ones, so an absent chunk is a cut copy.
+        if (bytes === undefined) throw truncated(key, 'chunk is missing');
+        // A blosc chunk's header records its compressed size (bytes 12-15).
+        if (zarray.compressor?.id === 'blosc') {
+          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          if (bytes.byteLength < 16 || view.getUint32(12, true) !== bytes.byteLength) {
+            throw truncated(key, `chunk is cut short (${bytes.byteLength} bytes)`);
+          }
         }
         return bytes;
       },
@@ -213,7 +225,8 @@ class ZarrSource implements NwbSource {
     }
     let data: unknown;
     try {
-      const arr = await zarr.open.v2(zarr.root(this.strict).resolve(norm.slice(1)), { kind: 'array', attrs: false });
+      const location = zarr.root(this.checkedStore(zarray)).resolve(norm.slice(1));
+      const arr = await zarr.open.v2(location, { kind: 'array', attrs: false });
       data = (await zarr.get(arr)).data;
     } catch (err) {
       if (err instanceof NwbError) throw err;
