@@ -1,13 +1,7 @@
 // Cell-by-cell comparison of our columnar tables with the reference's JSON dump
 // (`{"columns", "dtypes", "index", "data"}`, NaN -> null, inf -> "inf"/"-inf").
 import type { Column, Table } from '../../../src/nwb/types.js';
-
-export interface ReferenceTable {
-  columns: string[];
-  dtypes: Record<string, string>;
-  index: unknown[];
-  data: Record<string, unknown[]>;
-}
+import type { ReferenceTable } from '../../support/reference.js';
 
 export const REL_TOL = 1e-12;
 
@@ -28,6 +22,22 @@ export function jsonCell(column: Column, i: number): unknown {
     }
     case 'vector':
       return Array.from(column.values.subarray(i * column.width, (i + 1) * column.width), fromNumber);
+  }
+}
+
+/** Whether our column type is what pandas reports (`float64`, `int64`, `bool`, `str`/`object`, ...). */
+export function dtypeMatches(column: Column, refDtype: string): boolean {
+  switch (column.kind) {
+    case 'number':
+      return refDtype === column.dtype;
+    case 'bool':
+      return refDtype === 'bool';
+    case 'string':
+      // Timestamps are kept as their ISO text; pandas holds them as datetime64.
+      return refDtype === 'str' || refDtype === 'object' || refDtype.startsWith('datetime64');
+    case 'mixed':
+    case 'vector':
+      return refDtype === 'object';
   }
 }
 
@@ -72,6 +82,11 @@ export function compareTables(ours: Table, ref: ReferenceTable, options: { tieKe
   }
   const mismatches: Mismatch[] = [];
   const cols = ref.columns;
+  for (const c of cols) {
+    if (!dtypeMatches(ours.data[c], ref.dtypes[c]) && mismatches.length < limit) {
+      mismatches.push({ column: c, row: -1, ours: ours.data[c].kind, ref: ref.dtypes[c] });
+    }
+  }
   const rowOurs = (i: number) => cols.map((c) => jsonCell(ours.data[c], i));
   const rowRef = (i: number) => cols.map((c) => ref.data[c][i]);
   const rowsEqual = (a: unknown[], b: unknown[]) => a.every((v, k) => cellsEqual(v, b[k]));
