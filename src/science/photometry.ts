@@ -162,10 +162,11 @@ export interface ChannelEnrichment {
   dataBaseline: Float64Array;
   dataZBaseline: Float64Array;
   /**
-   * The channel's rows of the tidy df_fip that survive its `.dropna()`: sample index, owning
-   * trial, and the baseline-removed signals. Samples outside every window, or in a trial whose
-   * baseline is NaN, are absent. A sample lying in two windows (possible only through float
-   * rounding at a boundary) appears twice, as in the reference's merge.
+   * The channel's rows of the tidy df_fip that survive its `.dropna()`, in sample order: sample
+   * index (its timestamp, data, data_z), owning trial, and the baseline-removed signals. Samples
+   * outside every window, or in a trial whose baseline is NaN, are absent. A sample lying in two
+   * windows (possible only through float rounding at a boundary) appears once per trial, as in
+   * the reference's merge; repeated timestamps: see `tidyRows`.
    */
   tidy: { sample: Int32Array; trial: Int32Array; dataNorm: Float64Array; dataZNorm: Float64Array };
 }
@@ -190,43 +191,69 @@ export function enrichChannel(series: ChannelSeries, trials: TrialTimes, opts: W
   const dataBaseline = trialBaselines(timestamps, data, trials.goCueInSession, ranges);
   const dataZBaseline = trialBaselines(timestamps, dataZ, trials.goCueInSession, ranges);
 
-  // Windows are ordered and at most touch, so emitting trial by trial keeps sample order except
-  // for a boundary sample shared by two windows, which then comes right after its first copy.
-  const sample: number[] = [];
-  const trial: number[] = [];
-  const dataNorm: number[] = [];
-  const dataZNorm: number[] = [];
-  for (let i = 0; i < ranges.start.length; i++) {
-    for (let k = ranges.start[i]; k < ranges.end[i]; k++) {
-      const a = data[k] - dataBaseline[i];
-      const b = dataZ[k] - dataZBaseline[i];
-      if (a !== a || b !== b) continue; // dropped by the reference's dropna
-      sample.push(k);
-      trial.push(i);
-      dataNorm.push(a);
-      dataZNorm.push(b);
-    }
-  }
-  const order = Int32Array.from(sample.keys());
-  if (!isSortedBy(sample)) order.sort((x, y) => sample[x] - sample[y] || x - y);
   return {
     dataZ,
     windows,
     ranges,
     dataBaseline,
     dataZBaseline,
-    tidy: {
-      sample: Int32Array.from(order, (j) => sample[j]),
-      trial: Int32Array.from(order, (j) => trial[j]),
-      dataNorm: Float64Array.from(order, (j) => dataNorm[j]),
-      dataZNorm: Float64Array.from(order, (j) => dataZNorm[j]),
-    },
+    tidy: tidyRows(series, dataZ, ranges, dataBaseline, dataZBaseline, opts.referenceBugs ?? false),
   };
 }
 
-function isSortedBy(a: readonly number[]): boolean {
-  for (let i = 1; i < a.length; i++) if (a[i] < a[i - 1]) return false;
-  return true;
+/**
+ * The tidy df_fip rows of one channel. The reference explodes the per-trial `_norm` arrays and
+ * merges them back onto df_fip on (ses_idx, timestamps, event), then drops rows with any NaN.
+ * When a series repeats a timestamp (older `*_preprocessed` series store two samples per
+ * timestamp) that merge pairs every sample with every same-time sample's norm: with
+ * `mergeOnTimestamp` we reproduce that; otherwise each sample keeps its own norm (spec F14).
+ */
+function tidyRows(
+  series: ChannelSeries,
+  dataZ: Float64Array,
+  ranges: TrialRanges,
+  dataBaseline: Float64Array,
+  dataZBaseline: Float64Array,
+  mergeOnTimestamp: boolean,
+): ChannelEnrichment['tidy'] {
+  const { timestamps, data } = series;
+  const n = timestamps.length;
+  // Trials whose window holds each sample, ascending (several only through boundary rounding).
+  const trialsOf: number[][] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < ranges.start.length; i++) for (let k = ranges.start[i]; k < ranges.end[i]; k++) trialsOf[k].push(i);
+
+  const sample: number[] = [];
+  const trial: number[] = [];
+  const dataNorm: number[] = [];
+  const dataZNorm: number[] = [];
+  const emit = (k: number, i: number, j: number): void => {
+    const a = data[j] - dataBaseline[i];
+    const b = dataZ[j] - dataZBaseline[i];
+    // the reference's dropna: the row's own data / data_z and the merged norms
+    if (a !== a || b !== b || data[k] !== data[k] || dataZ[k] !== dataZ[k]) return;
+    sample.push(k);
+    trial.push(i);
+    dataNorm.push(a);
+    dataZNorm.push(b);
+  };
+  for (let r0 = 0; r0 < n; ) {
+    // Equal timestamps lie in the same windows, so the run shares one trial list.
+    let r1 = r0 + 1;
+    while (r1 < n && timestamps[r1] === timestamps[r0]) r1++;
+    for (let k = r0; k < r1; k++) {
+      for (const i of trialsOf[k]) {
+        if (!mergeOnTimestamp) emit(k, i, k);
+        else for (let j = r0; j < r1; j++) emit(k, i, j);
+      }
+    }
+    r0 = r1;
+  }
+  return {
+    sample: Int32Array.from(sample),
+    trial: Int32Array.from(trial),
+    dataNorm: Float64Array.from(dataNorm),
+    dataZNorm: Float64Array.from(dataZNorm),
+  };
 }
 
 /** Per-trial arrays of the reference's df_trials_fip (`timestamps_in_session_{ch}`, `data_{ch}`, ...). */

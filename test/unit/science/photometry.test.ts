@@ -123,6 +123,17 @@ describe('baselines and tidy rows (remove_tonic_df_fip)', () => {
     expect([...s.dataZNorm]).toEqual([...s.dataZ].map((v) => v - e.dataZBaseline[0]));
     expect(s.timestampsInSession.length).toBe(e.ranges.end[0] - e.ranges.start[0]);
   });
+  it('repeated timestamps: one row per sample, or the reference merge cross product (F14)', () => {
+    const dup = { timestamps: Float64Array.from([9.5, 9.5, 10.5, 10.5]), data: Float64Array.from([1, 3, 5, 7]) };
+    const one = { goCueInSession: [10, 20], goCueInTrial: [0, 0] };
+    const own = enrichChannel(dup, one);
+    expect(own.dataBaseline[0]).toBe(2); // mean(1, 3)
+    expect([...own.tidy.sample]).toEqual([0, 1, 2, 3]);
+    expect([...own.tidy.dataNorm]).toEqual([-1, 1, 3, 5]);
+    const merged = enrichChannel(dup, one, { referenceBugs: true });
+    expect([...merged.tidy.sample]).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
+    expect([...merged.tidy.dataNorm]).toEqual([-1, 1, -1, 1, 3, 5, 3, 5]);
+  });
   it('rejects unsorted or non-finite timestamps', () => {
     expect(() => enrichChannel({ timestamps: Float64Array.from([1, 0]), data: new Float64Array(2) }, trials)).toThrow(
       RangeError,
