@@ -4,7 +4,7 @@
  */
 
 import path from 'node:path';
-import h5wasm, { type Dataset as H5Dataset, type File as H5File, type Group as H5Group } from 'h5wasm/node';
+import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5wasm/node';
 
 import { NwbError } from './errors.js';
 import {
@@ -27,14 +27,20 @@ const H5T_FLOAT = 1;
 const H5T_STRING = 3;
 const H5T_ENUM = 8;
 
-let ready: Promise<void> | undefined;
+type H5 = (typeof import('h5wasm/node'))['default'];
+let loading: Promise<H5> | undefined;
 
-/** Loads the wasm module once and makes HDF5 library errors throw instead of printing. */
-function h5Ready(): Promise<void> {
-  ready ??= h5wasm.ready.then((module) => {
+/**
+ * Loads h5wasm once, on the first HDF5 file (its wasm takes ~0.4 s to compile, which Zarr-only
+ * runs should not pay), and makes HDF5 library errors throw instead of printing.
+ */
+function loadH5(): Promise<H5> {
+  loading ??= import('h5wasm/node').then(async ({ default: h5 }) => {
+    const module = await h5.ready;
     module.activate_throwing_error_handler();
+    return h5;
   });
-  return ready;
+  return loading;
 }
 
 /** The most specific line of an HDF5 error stack, e.g. "truncated file: eof = 1400000, ...". */
@@ -47,10 +53,10 @@ function hdf5Reason(err: unknown): string {
 }
 
 export async function openHdf5(filePath: string, label: string): Promise<NwbSource> {
-  await h5Ready();
+  const h5 = await loadH5();
   let file: H5File;
   try {
-    file = new h5wasm.File(path.resolve(filePath), 'r');
+    file = new h5.File(path.resolve(filePath), 'r');
   } catch (err) {
     const reason = hdf5Reason(err);
     const truncated = /truncated/i.test(reason);
@@ -62,13 +68,14 @@ export async function openHdf5(filePath: string, label: string): Promise<NwbSour
       cause: err,
     });
   }
-  return new Hdf5Source(file, label);
+  return new Hdf5Source(h5, file, label);
 }
 
 class Hdf5Source implements NwbSource {
   readonly format = 'hdf5' as const;
 
   constructor(
+    private readonly h5: H5,
     private readonly file: H5File,
     readonly label: string,
   ) {}
@@ -91,20 +98,20 @@ class Hdf5Source implements NwbSource {
   private entity(p: string): H5Dataset | H5Group | undefined {
     return this.guard(p, () => {
       const e = this.file.get(p);
-      return e instanceof h5wasm.Dataset || e instanceof h5wasm.Group ? e : undefined;
+      return e instanceof this.h5.Dataset || e instanceof this.h5.Group ? e : undefined;
     });
   }
 
   async kind(p: string): Promise<NodeKind | undefined> {
     const e = this.entity(normalizePath(p));
     if (e === undefined) return undefined;
-    return e instanceof h5wasm.Group ? 'group' : 'dataset';
+    return e instanceof this.h5.Group ? 'group' : 'dataset';
   }
 
   async listGroup(p: string): Promise<string[]> {
     const norm = normalizePath(p);
     const e = this.entity(norm);
-    if (!(e instanceof h5wasm.Group)) throw missingField(this.label, norm);
+    if (!(e instanceof this.h5.Group)) throw missingField(this.label, norm);
     return this.guard(norm, () => e.keys()).sort();
   }
 
@@ -133,7 +140,7 @@ class Hdf5Source implements NwbSource {
   async readDataset(p: string): Promise<Dataset> {
     const norm = normalizePath(p);
     const e = this.entity(norm);
-    if (!(e instanceof h5wasm.Dataset)) throw missingField(this.label, norm);
+    if (!(e instanceof this.h5.Dataset)) throw missingField(this.label, norm);
     return this.guard(norm, () => {
       const meta = e.metadata;
       const shape = meta.shape ?? [];
