@@ -174,18 +174,23 @@ export interface ChannelEnrichment {
 export interface TrialTimes {
   goCueInSession: ArrayLike<number>;
   goCueInTrial: ArrayLike<number>;
+  /**
+   * The session's last FIP timestamp over all analysed channels (what the reference means as the
+   * last trial's next go cue); defaults to this channel's last sample. Only the reported
+   * `nextGoCue*` value depends on it: the last window is open-ended either way.
+   */
+  lastFipTimestamp?: number;
 }
 
 /**
  * Photometry enrichment of one channel: z-score over the whole recording, trial windows (see
- * `trialWindows`; the last FIP timestamp is the channel's own, which selects the same samples as
- * the reference's session-wide one), baselines and the tidy `_norm` rows.
+ * `trialWindows`), baselines and the tidy `_norm` rows.
  */
 export function enrichChannel(series: ChannelSeries, trials: TrialTimes, opts: WindowOptions = {}): ChannelEnrichment {
   const { timestamps, data } = series;
   assertSeries(timestamps, data, 'enrichChannel');
   const dataZ = zscore(data);
-  const lastTs = timestamps.length ? timestamps[timestamps.length - 1] : NaN;
+  const lastTs = trials.lastFipTimestamp ?? (timestamps.length ? timestamps[timestamps.length - 1] : NaN);
   const windows = trialWindows(trials.goCueInSession, trials.goCueInTrial, lastTs, opts);
   const ranges = trialRanges(timestamps, windows);
   const dataBaseline = trialBaselines(timestamps, data, trials.goCueInSession, ranges);

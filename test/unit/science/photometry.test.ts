@@ -109,6 +109,10 @@ describe('baselines and tidy rows (remove_tonic_df_fip)', () => {
     expect(e.tidy.sample.every((s, i) => i === 0 || s > e.tidy.sample[i - 1])).toBe(true);
     // every sample after 9 is kept, including the last trial's (corrected F1)
     expect(e.tidy.sample.length).toBe(ts.length - 5 - 2); // minus 8..9 and the two exact boundaries 19, 29
+    expect(e.windows.nextGoCueInSession[2]).toBe(35); // the channel's last sample by default
+    const sessionEnd = enrichChannel({ timestamps: ts, data }, { ...trials, lastFipTimestamp: 36 });
+    expect(sessionEnd.windows.nextGoCueInSession[2]).toBe(36);
+    expect([...sessionEnd.tidy.sample]).toEqual([...e.tidy.sample]);
     const bug = enrichChannel({ timestamps: ts, data }, trials, { referenceBugs: true });
     expect(bug.tidy.trial.includes(2)).toBe(false);
     expect(bug.dataBaseline[2]).toBeNaN();
