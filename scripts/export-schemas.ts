@@ -1,0 +1,18 @@
+// Writes the JSON Schemas generated from the zod schemas to schemas/ (run: npx tsx scripts/export-schemas.ts).
+// A unit test fails when the committed files differ from what this would write.
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderJsonSchemas } from '../src/schemas/json-schemas.js';
+
+const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
+const files = renderJsonSchemas();
+await mkdir(outDir, { recursive: true });
+// Drop schemas that are no longer generated, so the folder mirrors the code.
+for (const existing of await readdir(outDir)) {
+  if (existing.endsWith('.schema.json') && !(existing in files)) await rm(path.join(outDir, existing));
+}
+for (const [name, content] of Object.entries(files)) {
+  await writeFile(path.join(outDir, name), content);
+}
+console.log(`wrote ${Object.keys(files).length} schemas to ${path.relative(process.cwd(), outDir) || '.'}`);

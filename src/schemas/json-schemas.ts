@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import type { AnalysisParameterSpec } from './analysis-spec.js';
+import { groupedPhotometrySpec } from './grouped-photometry-spec.js';
+import { AnalysisDispatchModel } from './job.js';
+import { AnalysisParametersFile } from './parameters.js';
+import { ProcessingRecordSchema } from './record.js';
+
+/** Analyses whose specification gets a JSON Schema file. */
+const SPECS: readonly AnalysisParameterSpec[] = [groupedPhotometrySpec];
+
+// Input files are described as users write them (`io: 'input'`: defaults shown, before
+// normalisation); the record as it is stored.
+function render(schema: z.ZodType, id: string, title: string, io: 'input' | 'output'): string {
+  const json = z.toJSONSchema(schema, { io, target: 'draft-2020-12' });
+  return `${JSON.stringify({ $id: id, title, ...json }, null, 2)}\n`;
+}
+
+/** File name -> content of every committed JSON Schema under `schemas/`. */
+export function renderJsonSchemas(): Record<string, string> {
+  const files: Record<string, string> = {
+    'job.schema.json': render(AnalysisDispatchModel, 'job.schema.json', 'Analysis job (AnalysisDispatchModel)', 'input'),
+    'analysis-parameters.schema.json': render(
+      AnalysisParametersFile,
+      'analysis-parameters.schema.json',
+      'analysis_parameters.json',
+      'input',
+    ),
+    'processing-record.schema.json': render(
+      ProcessingRecordSchema,
+      'processing-record.schema.json',
+      'Processing record',
+      'output',
+    ),
+  };
+  for (const spec of SPECS) {
+    const name = `spec.${spec.name}.schema.json`;
+    files[name] = render(spec.schema, name, `Specification of the "${spec.name}" analysis (v${spec.version})`, 'input');
+  }
+  return files;
+}
