@@ -201,7 +201,7 @@ function explain(issue: ZodIssueLike, path: readonly PathSegment[]): { message: 
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       const cmp =
         issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
-      if (issue.origin === 'array' || issue.origin === 'set') {
+      if (issue.origin === 'array') {
         return {
           message: `has ${describeLength(issue.input)}, needs ${cmp} ${String(bound)} items`,
           fix:
@@ -235,8 +235,6 @@ function explain(issue: ZodIssueLike, path: readonly PathSegment[]): { message: 
         fix: fixFromSchema ?? 'rename the key',
       };
     }
-    case 'not_multiple_of':
-      return { message: issue.message, fix: fixFromSchema ?? 'use an allowed number' };
     default:
       return { message: issue.message, fix: fixFromSchema ?? 'correct this value' };
   }

@@ -25,7 +25,7 @@ const PREPROCESSING_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const PlotType = z.enum(PLOT_TYPES);
 
 /** `[start, end]` in seconds relative to an event; ordered, within `[-limit, limit]`. */
-function window(defaultValue: [number, number], description: string, limit = 60) {
+function timeWindow(defaultValue: [number, number], description: string, limit = 60) {
   const bound = z.number().min(-limit).max(limit);
   return z
     .tuple([bound, bound])
@@ -124,9 +124,9 @@ export const GroupedPhotometrySpecSchema = z
       .describe(
         'Photometry signal used for the response window: data_z_norm = z-scored dF/F minus each trial\'s pre-go-cue baseline (the reference); data_z = z-scored dF/F; data_norm / data = dF/F with / without baseline subtraction.',
       ),
-    signal_window_s: window([0.33, 1.0], 'Response window after the alignment event, averaged per trial:'),
-    psth_window_s: window([-1, 4], 'Time range of the event-aligned traces (PSTH) in the figures:'),
-    baseline_window_s: window([-1, 0], 'Pre-go-cue baseline window, relative to the go cue:'),
+    signal_window_s: timeWindow([0.33, 1.0], 'Response window after the alignment event, averaged per trial:'),
+    psth_window_s: timeWindow([-1, 4], 'Time range of the event-aligned traces (PSTH) in the figures:'),
+    baseline_window_s: timeWindow([-1, 0], 'Pre-go-cue baseline window, relative to the go cue:'),
   })
   .describe('Parameters of the grouped per-mouse photometry and behaviour analysis.');
 

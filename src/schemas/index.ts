@@ -1,5 +1,6 @@
 // The schema layer: zod schemas (single source of truth) and pure helpers for jobs, analysis
-// parameters, processing records and the dedup key. File reading lives in files.ts only.
+// parameters, processing records and the dedup key. File reading lives in files.ts only and is
+// not re-exported here, so importing the index never pulls in file-system access.
 export * from './errors.js';
 export * from './json-text.js';
 export * from './json-values.js';
@@ -13,4 +14,3 @@ export * from './code-version.js';
 export * from './dedup-key.js';
 export * from './record.js';
 export * from './json-schemas.js';
-export * from './files.js';
