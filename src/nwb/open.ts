@@ -26,7 +26,7 @@ export interface OpenOptions {
   readonly remote?: RemoteResolver;
 }
 
-export function isHdf5Signature(head: Uint8Array): boolean {
+function isHdf5Signature(head: Uint8Array): boolean {
   return head.length >= HDF5_SIGNATURE.length && HDF5_SIGNATURE.every((b, i) => head[i] === b);
 }
 
@@ -47,7 +47,7 @@ export async function openNwb(uri: string, options: OpenOptions = {}): Promise<N
     const resolved = await options.remote(location);
     source =
       resolved.format === 'hdf5'
-        ? await openHdf5(resolved.path, location.label)
+        ? await openHdf5File(resolved.path, location.label)
         : await openZarr(resolved.store, location.label);
   } else {
     source = await openLocal(location.path, location.label);
@@ -85,6 +85,11 @@ async function openLocal(filePath: string, label: string): Promise<NwbSource> {
     }
     return openZarr(new LocalZarrStore(filePath), label);
   }
+  return openHdf5File(filePath, label);
+}
+
+/** Opens a local file that must be HDF5 (checked by its signature before h5wasm sees it). */
+async function openHdf5File(filePath: string, label: string): Promise<NwbSource> {
   const head = new Uint8Array(HDF5_SIGNATURE.length);
   const handle = await fs.open(filePath, 'r');
   try {
@@ -101,7 +106,7 @@ async function openLocal(filePath: string, label: string): Promise<NwbSource> {
   return openHdf5(filePath, label);
 }
 
-/** An NWB file's root carries `neurodata_type: NWBFile` and its NWB version. */
+/** An NWB file's root group is tagged `neurodata_type: NWBFile` (pynwb and hdmf-zarr alike). */
 async function assertNwbRoot(source: NwbSource): Promise<void> {
   const attrs = await source.readAttributes('/');
   if (attrs.neurodata_type !== 'NWBFile') {
