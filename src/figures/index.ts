@@ -1,0 +1,44 @@
+export type {
+  Axis,
+  BandLayer,
+  BarsLayer,
+  Figure,
+  FigureRow,
+  Layer,
+  LegendEntry,
+  LineLayer,
+  Panel,
+  PointsLayer,
+  RuleLayer,
+  SpanLayer,
+  TicksLayer,
+  Values,
+} from './model.js';
+export { CATEGORICAL, COLORS, orderedColors, type OrderedPalette } from './palette.js';
+export {
+  NO_DATA,
+  barPanel,
+  behaviourPanel,
+  format3,
+  histogramPanel,
+  linePanel,
+  psthPanel,
+  scatterFitPanel,
+  slopeOverTimePanel,
+  type BarPanelInput,
+  type BarSeries,
+  type BehaviourInput,
+  type HistogramGroup,
+  type HistogramInput,
+  type LinePanelInput,
+  type LineSeries,
+  type PsthGroup,
+  type PsthInput,
+  type ScatterFitInput,
+  type SlopeOverTimeInput,
+  type SlopeSeries,
+} from './panels.js';
+export { composeFigure, figureTitle, renderFigure, type ComposeInput, type FigureTitleParts, type RenderedFigure } from './compose.js';
+export { renderSvg } from './svg.js';
+export { renderPng, renderPngAsync, type PngOptions } from './png.js';
+export { FONT_FAMILY } from './font.js';

@@ -1,0 +1,494 @@
+// Figure -> SVG text. A direct renderer (string building over d3-scale's scales and tick
+// choice) rather than Vega: a 5 × 5 grid of 201-point PSTHs renders in milliseconds instead of
+// most of a second, with no per-datum scene graph held in memory. Layout measures text with the
+// bundled font, so the PNG has the spacing the layout planned.
+import { scaleLinear, scaleUtc } from 'd3-scale';
+import { FONT_FAMILY, textWidth } from './font.js';
+import type { Axis, Figure, Layer, LegendEntry, Panel, Values } from './model.js';
+import { COLORS } from './palette.js';
+
+const SIZE = { tick: 10, axisTitle: 11, panelTitle: 12, rowTitle: 13, title: 16, subtitle: 12, legend: 10 };
+const TICK = 4;
+const GAP = { column: 18, row: 14, margin: 16 };
+const LEGEND_SWATCH = 18;
+const LEGEND_LINE = 14;
+
+interface Tick {
+  px: number;
+  label: string;
+}
+
+const LINE = 11; // tick-label line height
+
+/** Greedy word wrap of a label into lines no wider than `max` px (a long word stays whole). */
+function wrap(label: string, max: number): string[] {
+  const lines: string[] = [];
+  for (const word of label.split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && textWidth(`${lines[last]} ${word}`, SIZE.tick) <= max) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+interface ScaleGeometry {
+  toPx(v: number): number;
+  ticks: Tick[];
+  /** Appended to the axis title, e.g. the year of date ticks. */
+  titleSuffix?: string;
+}
+
+const num = (v: number) => String(Math.round(v * 100) / 100);
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+function text(
+  x: number,
+  y: number,
+  content: string,
+  opts: { size: number; anchor?: 'start' | 'middle' | 'end'; bold?: boolean; color?: string; rotate?: boolean },
+): string {
+  const attrs = [
+    `x="${num(x)}"`,
+    `y="${num(y)}"`,
+    `font-size="${opts.size}"`,
+    opts.anchor && opts.anchor !== 'start' ? `text-anchor="${opts.anchor}"` : '',
+    opts.bold ? 'font-weight="bold"' : '',
+    `fill="${opts.color ?? COLORS.text}"`,
+    opts.rotate ? `transform="rotate(-90 ${num(x)} ${num(y)})"` : '',
+  ].filter(Boolean);
+  return `<text ${attrs.join(' ')}>${escapeXml(content)}</text>`;
+}
+
+// ---------- extents and scales ----------
+
+class Extent {
+  lo = Infinity;
+  hi = -Infinity;
+  add(v: number): void {
+    if (!Number.isFinite(v)) return;
+    if (v < this.lo) this.lo = v;
+    if (v > this.hi) this.hi = v;
+  }
+  addAll(values: Values, offset: Values | number = 0, sign = 1): void {
+    for (let i = 0; i < values.length; i++) {
+      const o = typeof offset === 'number' ? offset : offset[i];
+      this.add(values[i] + sign * (Number.isFinite(o) ? o : 0));
+    }
+  }
+}
+
+function layerExtents(layers: readonly Layer[]): { x: Extent; y: Extent } {
+  const x = new Extent();
+  const y = new Extent();
+  for (const layer of layers) {
+    switch (layer.type) {
+      case 'line':
+      case 'points':
+        x.addAll(layer.x);
+        y.addAll(layer.y);
+        break;
+      case 'band':
+        x.addAll(layer.x);
+        y.addAll(layer.lo);
+        y.addAll(layer.hi);
+        break;
+      case 'bars':
+        x.addAll(layer.x, layer.width / 2, -1);
+        x.addAll(layer.x, layer.width / 2, 1);
+        y.add(0);
+        if (layer.err) {
+          y.addAll(layer.y, layer.err, -1);
+          y.addAll(layer.y, layer.err, 1);
+        } else y.addAll(layer.y);
+        break;
+      case 'ticks':
+        x.addAll(layer.x);
+        y.add(layer.y0);
+        y.add(layer.y1);
+        break;
+      case 'rule':
+        (layer.axis === 'x' ? x : y).add(layer.value);
+        break;
+      case 'span':
+        x.add(layer.from);
+        x.add(layer.to);
+        break;
+    }
+  }
+  return { x, y };
+}
+
+function axisDomain(axis: Axis, extent: Extent): [number, number] {
+  if (axis.domain) return [axis.domain[0], axis.domain[1]];
+  if (axis.scale === 'band') return [-0.5, Math.max(axis.categories?.length ?? 1, 1) - 0.5];
+  if (!(extent.lo <= extent.hi)) return [0, 1];
+  let { lo, hi } = extent;
+  if (lo === hi) {
+    const half = axis.scale === 'time' ? 86_400_000 : Math.abs(lo) * 0.1 || 0.5;
+    return [lo - half, hi + half];
+  }
+  const pad = (hi - lo) * (axis.pad ?? 0.05);
+  lo -= pad;
+  hi += pad;
+  return [lo, hi];
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Date tick labels: "Jul 08" when all ticks share a year (then named once, in the axis title), else "2024-07-08". */
+function dateLabels(dates: Date[]): { labels: string[]; year?: number } {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const years = new Set(dates.map((d) => d.getUTCFullYear()));
+  if (years.size === 1) {
+    return { labels: dates.map((d) => `${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())}`), year: [...years][0] };
+  }
+  return { labels: dates.map((d) => `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}`) };
+}
+
+/** The most ticks (up to `count`) whose labels, measured, do not crowd each other along x. */
+function fitTicks(make: (count: number) => Tick[], count: number, horizontal: boolean): Tick[] {
+  let ticks = make(count);
+  if (!horizontal) return ticks;
+  for (let c = count; c >= 2; c--) {
+    ticks = make(c);
+    let ok = true;
+    for (let i = 1; i < ticks.length && ok; i++) {
+      const room = Math.abs(ticks[i].px - ticks[i - 1].px);
+      const need = (textWidth(ticks[i].label, SIZE.tick) + textWidth(ticks[i - 1].label, SIZE.tick)) / 2 + 8;
+      ok = room >= need;
+    }
+    if (ok) break;
+  }
+  return ticks;
+}
+
+/** Scale from data to px along a length; `flip` for the y axis (larger values up). */
+function scaleFor(axis: Axis, domain: [number, number], length: number, flip: boolean): ScaleGeometry {
+  const range: [number, number] = flip ? [length, 0] : [0, length];
+  const count = Math.max(2, Math.floor(length / (flip ? 34 : 50)));
+  if (axis.scale === 'time') {
+    const s = scaleUtc().domain(domain).range(range);
+    if (axis.ticks) return { toPx: (v) => s(v), ticks: axis.ticks.map((t) => ({ px: s(t.value), label: t.label })) };
+    let year: number | undefined;
+    const make = (c: number) => {
+      const dates = s.ticks(c);
+      const labelled = dateLabels(dates);
+      year = labelled.year;
+      return dates.map((d, i) => ({ px: s(d), label: labelled.labels[i] }));
+    };
+    const ticks = fitTicks(make, count, !flip);
+    return { toPx: (v) => s(v), ticks, titleSuffix: year === undefined ? undefined : ` (${year})` };
+  }
+  const s = scaleLinear().domain(domain).range(range);
+  let ticks: Tick[];
+  if (axis.ticks) ticks = axis.ticks.map((t) => ({ px: s(t.value), label: t.label }));
+  else if (axis.scale === 'band') {
+    ticks = (axis.categories ?? []).map((label, k) => ({ px: s(k), label }));
+  } else {
+    const make = (c: number) => {
+      const format = s.tickFormat(c);
+      return s.ticks(c).map((v) => ({ px: s(v), label: format(v) }));
+    };
+    ticks = fitTicks(make, count, !flip);
+  }
+  return { toPx: (v) => s(v), ticks };
+}
+
+// ---------- marks ----------
+
+function linePath(x: Values, y: Values, sx: (v: number) => number, sy: (v: number) => number, step: boolean): string {
+  let d = '';
+  let open = false;
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) {
+      open = false;
+      continue;
+    }
+    const px = num(sx(x[i]));
+    const py = num(sy(y[i]));
+    if (!open) d += `M${px} ${py}`;
+    else d += step ? `H${px}V${py}` : `L${px} ${py}`;
+    open = true;
+  }
+  // a step line holds its last value to the end of the last interval it can infer
+  if (step && x.length > 1 && open) {
+    const last = x.length - 1;
+    d += `H${num(sx(x[last] + (x[last] - x[last - 1])))}`;
+  }
+  return d;
+}
+
+function bandPath(x: Values, lo: Values, hi: Values, sx: (v: number) => number, sy: (v: number) => number): string {
+  let d = '';
+  let start = -1;
+  const flush = (end: number) => {
+    if (start < 0) return;
+    let part = '';
+    for (let i = start; i < end; i++) part += `${i === start ? 'M' : 'L'}${num(sx(x[i]))} ${num(sy(hi[i]))}`;
+    for (let i = end - 1; i >= start; i--) part += `L${num(sx(x[i]))} ${num(sy(lo[i]))}`;
+    d += `${part}Z`;
+    start = -1;
+  };
+  for (let i = 0; i < x.length; i++) {
+    const ok = Number.isFinite(x[i]) && Number.isFinite(lo[i]) && Number.isFinite(hi[i]);
+    if (ok && start < 0) start = i;
+    if (!ok) flush(i);
+  }
+  flush(x.length);
+  return d;
+}
+
+const dashAttr = (dash?: readonly number[]) => (dash && dash.length ? ` stroke-dasharray="${dash.join(' ')}"` : '');
+
+function drawLayer(layer: Layer, sx: ScaleGeometry, sy: ScaleGeometry, w: number, h: number): string {
+  const X = sx.toPx;
+  const Y = sy.toPx;
+  switch (layer.type) {
+    case 'line': {
+      const d = linePath(layer.x, layer.y, X, Y, layer.curve === 'step');
+      if (!d) return '';
+      return `<path d="${d}" fill="none" stroke="${layer.color}" stroke-width="${layer.width ?? 1.6}" stroke-linejoin="round"${dashAttr(layer.dash)}/>`;
+    }
+    case 'band': {
+      const d = bandPath(layer.x, layer.lo, layer.hi, X, Y);
+      return d ? `<path d="${d}" fill="${layer.color}" fill-opacity="${layer.opacity ?? 0.22}" stroke="none"/>` : '';
+    }
+    case 'points': {
+      const r = layer.radius ?? 2.5;
+      let out = `<g fill="${layer.color}" fill-opacity="${layer.opacity ?? 0.6}">`;
+      for (let i = 0; i < layer.x.length; i++) {
+        if (!Number.isFinite(layer.x[i]) || !Number.isFinite(layer.y[i])) continue;
+        out += `<circle cx="${num(X(layer.x[i]))}" cy="${num(Y(layer.y[i]))}" r="${r}"/>`;
+      }
+      return `${out}</g>`;
+    }
+    case 'bars': {
+      let bars = '';
+      let whiskers = '';
+      const half = (X(layer.width) - X(0)) / 2;
+      const cap = Math.min(Math.abs(half) * 0.35, 5);
+      for (let i = 0; i < layer.x.length; i++) {
+        const x = layer.x[i];
+        const y = layer.y[i];
+        if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+        const cx = X(x);
+        const top = Math.min(Y(y), Y(0));
+        bars += `<rect x="${num(cx - half)}" y="${num(top)}" width="${num(2 * half)}" height="${num(Math.abs(Y(y) - Y(0)))}"/>`;
+        const e = layer.err?.[i];
+        if (e !== undefined && Number.isFinite(e) && e > 0) {
+          const y0 = num(Y(y - e));
+          const y1 = num(Y(y + e));
+          whiskers += `M${num(cx)} ${y0}V${y1}M${num(cx - cap)} ${y0}H${num(cx + cap)}M${num(cx - cap)} ${y1}H${num(cx + cap)}`;
+        }
+      }
+      const err = whiskers ? `<path d="${whiskers}" stroke="${COLORS.axis}" stroke-width="1.2" fill="none"/>` : '';
+      return `<g fill="${layer.color}" fill-opacity="0.85">${bars}</g>${err}`;
+    }
+    case 'ticks': {
+      let d = '';
+      const y0 = num(Y(layer.y0));
+      const y1 = num(Y(layer.y1));
+      for (let i = 0; i < layer.x.length; i++) {
+        if (Number.isFinite(layer.x[i])) d += `M${num(X(layer.x[i]))} ${y0}V${y1}`;
+      }
+      return d ? `<path d="${d}" stroke="${layer.color}" stroke-width="${layer.width ?? 1}" fill="none"/>` : '';
+    }
+    case 'rule': {
+      if (!Number.isFinite(layer.value)) return '';
+      const attrs = `stroke="${layer.color}" stroke-width="${layer.width ?? 1}"${dashAttr(layer.dash)}`;
+      if (layer.axis === 'x') {
+        const px = num(X(layer.value));
+        return `<line x1="${px}" x2="${px}" y1="0" y2="${num(h)}" ${attrs}/>`;
+      }
+      const py = num(Y(layer.value));
+      return `<line x1="0" x2="${num(w)}" y1="${py}" y2="${py}" ${attrs}/>`;
+    }
+    case 'span': {
+      const a = X(layer.from);
+      const b = X(layer.to);
+      return `<rect x="${num(Math.min(a, b))}" y="0" width="${num(Math.abs(b - a))}" height="${num(h)}" fill="${layer.color}" fill-opacity="${layer.opacity ?? 0.15}"/>`;
+    }
+  }
+}
+
+function legendSwatch(entry: LegendEntry, x: number, y: number): string {
+  const c = entry.color;
+  switch (entry.mark) {
+    case 'line':
+      return `<line x1="${num(x)}" x2="${num(x + LEGEND_SWATCH - 4)}" y1="${num(y)}" y2="${num(y)}" stroke="${c}" stroke-width="2"${dashAttr(entry.dash)}/>`;
+    case 'band':
+      return (
+        `<rect x="${num(x)}" y="${num(y - 4)}" width="${LEGEND_SWATCH - 4}" height="8" fill="${c}" fill-opacity="0.25"/>` +
+        `<line x1="${num(x)}" x2="${num(x + LEGEND_SWATCH - 4)}" y1="${num(y)}" y2="${num(y)}" stroke="${c}" stroke-width="2"/>`
+      );
+    case 'point':
+      return `<circle cx="${num(x + 7)}" cy="${num(y)}" r="3" fill="${c}"/>`;
+    case 'bar':
+      return `<rect x="${num(x + 2)}" y="${num(y - 4)}" width="10" height="8" fill="${c}"/>`;
+    case 'tick':
+      return `<line x1="${num(x + 7)}" x2="${num(x + 7)}" y1="${num(y - 5)}" y2="${num(y + 5)}" stroke="${c}" stroke-width="1.5"/>`;
+  }
+}
+
+// ---------- layout ----------
+
+interface PanelPlan {
+  panel: Panel;
+  w: number;
+  h: number;
+  sx: ScaleGeometry;
+  sy: ScaleGeometry;
+  left: number;
+  legendWidth: number;
+  legendHeight: number;
+  showLegend: boolean;
+  /** x tick labels as lines (category names wrap to their band's width). */
+  xLabels: string[][];
+}
+
+function planPanel(panel: Panel, defaultW: number, defaultH: number): PanelPlan {
+  const w = panel.width ?? defaultW;
+  const h = panel.height ?? defaultH;
+  const { x, y } = layerExtents(panel.layers);
+  const sx = scaleFor(panel.x, axisDomain(panel.x, x), w, false);
+  const sy = scaleFor(panel.y, axisDomain(panel.y, y), h, true);
+  const tickWidth = Math.max(0, ...sy.ticks.map((t) => textWidth(t.label, SIZE.tick)));
+  const left = tickWidth + TICK + 4 + (panel.y.title ? SIZE.axisTitle + 6 : 0);
+  const legend = panel.legend ?? [];
+  const legendWidth = legend.length
+    ? 10 + LEGEND_SWATCH + Math.max(...legend.map((e) => textWidth(e.label, SIZE.legend)))
+    : 0;
+  const band = panel.x.scale === 'band' ? w / Math.max(panel.x.categories?.length ?? 1, 1) : Infinity;
+  const xLabels = sx.ticks.map((t) => (band < Infinity ? wrap(t.label, band - 4) : [t.label]));
+  return {
+    panel,
+    w,
+    h,
+    sx,
+    sy,
+    left,
+    legendWidth,
+    legendHeight: legend.length * LEGEND_LINE,
+    showLegend: legend.length > 0,
+    xLabels,
+  };
+}
+
+const extraLabelLines = (plan: PanelPlan) => Math.max(0, ...plan.xLabels.map((l) => l.length - 1));
+
+const legendKey = (legend?: readonly LegendEntry[]) =>
+  JSON.stringify((legend ?? []).map((e) => [e.label, e.color, e.mark]));
+
+function drawPanel(plan: PanelPlan, clipId: string): string {
+  const { panel, sx, sy, w, h } = plan;
+  const out: string[] = [];
+  out.push(`<clipPath id="${clipId}"><rect x="0" y="0" width="${num(w)}" height="${num(h)}"/></clipPath>`);
+  let grid = '';
+  // explicit ticks label lanes (L / R), which a grid line would cross
+  if (!panel.y.ticks) for (const t of sy.ticks) if (t.px >= -0.5 && t.px <= h + 0.5) grid += `M0 ${num(t.px)}H${num(w)}`;
+  if (grid) out.push(`<path d="${grid}" stroke="${COLORS.grid}" stroke-width="1"/>`);
+  out.push(`<g clip-path="url(#${clipId})">${panel.layers.map((l) => drawLayer(l, sx, sy, w, h)).join('')}</g>`);
+
+  // axes: left and bottom spines with outward ticks
+  let axes = `M0 0V${num(h)}H${num(w)}`;
+  const yTicks = sy.ticks.filter((t) => t.px >= -0.5 && t.px <= h + 0.5);
+  const inX = (t: Tick) => t.px >= -0.5 && t.px <= w + 0.5;
+  for (const t of yTicks) axes += `M0 ${num(t.px)}H${-TICK}`;
+  for (const t of sx.ticks) if (inX(t)) axes += `M${num(t.px)} ${num(h)}V${num(h + TICK)}`;
+  out.push(`<path d="${axes}" stroke="${COLORS.axis}" stroke-width="1" fill="none"/>`);
+  for (const t of yTicks) out.push(text(-TICK - 3, t.px + 3.5, t.label, { size: SIZE.tick, anchor: 'end' }));
+  sx.ticks.forEach((t, i) => {
+    if (!inX(t)) return;
+    plan.xLabels[i].forEach((line, j) =>
+      out.push(text(t.px, h + TICK + LINE + j * LINE, line, { size: SIZE.tick, anchor: 'middle' })),
+    );
+  });
+  const extra = extraLabelLines(plan) * LINE;
+  if (panel.x.title) {
+    const title = panel.x.title + (sx.titleSuffix ?? '');
+    out.push(text(w / 2, h + TICK + 27 + extra, title, { size: SIZE.axisTitle, anchor: 'middle' }));
+  }
+  if (panel.y.title) {
+    const title = panel.y.title + (sy.titleSuffix ?? '');
+    out.push(text(-plan.left + SIZE.axisTitle - 1, h / 2, title, { size: SIZE.axisTitle, anchor: 'middle', rotate: true }));
+  }
+  if (panel.title) out.push(text(w / 2, -8, panel.title, { size: SIZE.panelTitle, anchor: 'middle', bold: true }));
+  if (panel.note) out.push(text(w / 2, h / 2 + 4, panel.note, { size: SIZE.axisTitle, anchor: 'middle', color: COLORS.muted }));
+  if (plan.showLegend && panel.legend) {
+    panel.legend.forEach((entry, i) => {
+      const y = 6 + i * LEGEND_LINE;
+      out.push(legendSwatch(entry, w + 10, y));
+      out.push(text(w + 10 + LEGEND_SWATCH, y + 3.5, entry.label, { size: SIZE.legend }));
+    });
+  }
+  return out.join('');
+}
+
+/** The figure as a standalone SVG document (white background, bundled font named). */
+export function renderSvg(figure: Figure): string {
+  const plans = figure.rows.map((row) =>
+    row.panels.map((p) => planPanel(p, figure.panelWidth ?? 250, figure.panelHeight ?? 170)),
+  );
+
+  // A legend identical to the one just above it in the same column is not repeated.
+  plans.forEach((row, r) =>
+    row.forEach((plan, c) => {
+      const above = plans[r - 1]?.[c];
+      if (above && legendKey(above.panel.legend) === legendKey(plan.panel.legend)) plan.showLegend = false;
+    }),
+  );
+
+  // Columns line up across rows: each takes its widest y labels, plot and legend.
+  const columns = Math.max(0, ...plans.map((row) => row.length));
+  const colMax = (c: number, f: (p: PanelPlan) => number) => Math.max(0, ...plans.map((row) => (row[c] ? f(row[c]) : 0)));
+  const colX: number[] = [];
+  const colLeft: number[] = [];
+  let x = GAP.margin;
+  for (let c = 0; c < columns; c++) {
+    colLeft.push(colMax(c, (p) => p.left));
+    colX.push(x);
+    x += colLeft[c] + colMax(c, (p) => p.w) + colMax(c, (p) => p.legendWidth) + GAP.column;
+  }
+  const bottom = TICK + LINE + 20;
+
+  const body: string[] = [];
+  let y = GAP.margin + SIZE.title;
+  body.push(text(GAP.margin, y, figure.title, { size: SIZE.title, bold: true }));
+  let width = GAP.margin + textWidth(figure.title, SIZE.title, true);
+  if (figure.subtitle) {
+    y += SIZE.subtitle + 6;
+    body.push(text(GAP.margin, y, figure.subtitle, { size: SIZE.subtitle, color: COLORS.muted }));
+    width = Math.max(width, GAP.margin + textWidth(figure.subtitle, SIZE.subtitle));
+  }
+  y += 10;
+
+  let clip = 0;
+  figure.rows.forEach((row, r) => {
+    if (row.title) {
+      y += SIZE.rowTitle + 8;
+      body.push(text(GAP.margin, y, row.title, { size: SIZE.rowTitle, bold: true }));
+      width = Math.max(width, GAP.margin + textWidth(row.title, SIZE.rowTitle, true));
+    }
+    const top = row.panels.some((p) => p.title) ? 24 : 10;
+    const rowHeight = Math.max(
+      0,
+      ...plans[r].map((p) => Math.max(p.h + bottom + extraLabelLines(p) * LINE, p.showLegend ? p.legendHeight : 0)),
+    );
+    plans[r].forEach((plan, c) => {
+      const ox = colX[c] + colLeft[c];
+      body.push(`<g transform="translate(${num(ox)} ${num(y + top)})">${drawPanel(plan, `plot${clip++}`)}</g>`);
+    });
+    y += top + rowHeight + GAP.row;
+  });
+
+  width = Math.ceil(Math.max(width + GAP.margin, x - GAP.column + GAP.margin));
+  const height = Math.ceil(y + GAP.margin - GAP.row);
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+    `font-family="${FONT_FAMILY}, Verdana, Arial, sans-serif">` +
+    `<rect width="100%" height="100%" fill="#ffffff"/>${body.join('')}</svg>`
+  );
+}

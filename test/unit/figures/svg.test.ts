@@ -1,0 +1,100 @@
+import { Resvg } from '@resvg/resvg-js';
+import { describe, expect, it } from 'vitest';
+import {
+  COLORS,
+  composeFigure,
+  linePanel,
+  psthPanel,
+  renderSvg,
+  type Figure,
+} from '../../../src/figures/index.js';
+import { allSessionsFigure, time, weeklyAndBehaviourFigure } from './samples.js';
+
+/** The `d` of every path stroked (or filled) with `color`. */
+function pathsOf(svg: string, attr: 'stroke' | 'fill', color: string): string[] {
+  const re = new RegExp(`<path d="([^"]*)"[^>]*${attr}="${color}"`, 'g');
+  return [...svg.matchAll(re)].map((m) => m[1]);
+}
+const subpaths = (d: string) => d.split('M').length - 1;
+const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+
+describe('renderSvg', () => {
+  const svg = renderSvg(allSessionsFigure());
+
+  it('is an SVG document resvg parses, sized in px', () => {
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    const r = new Resvg(svg, { font: { loadSystemFonts: false } });
+    expect(r.width).toBeGreaterThan(1000);
+    expect(r.height).toBeGreaterThan(800);
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it('shows figure, row and panel titles, axis titles and units, and legend entries', () => {
+    const t = texts(svg);
+    expect(t).toContain('subject 697062 · G_1_dff-bright (NAc)');
+    expect(t).toContain('all sessions · aligned to choice · mean ± SEM over trials');
+    for (let r = 0; r < 5; r++) expect(t).toContain(`session 2023-11-${14 + r}`);
+    for (const title of ['choice side', 'outcome', 'RPE bins', 'Q chosen bins', 'baseline vs reward history']) {
+      expect(t.filter((x) => x === title)).toHaveLength(5);
+    }
+    expect(t.filter((x) => x === 'time from choice (s)')).toHaveLength(20);
+    expect(t).toContain('z-scored dF/F');
+    expect(t).toContain('baseline z-scored dF/F');
+    for (const entry of ['left (n=120)', 'right (n=98)', 'ignore (no data)', 'rewarded (n=110)', 'RPE (0.3, 1.0]']) {
+      expect(t).toContain(entry);
+    }
+  });
+
+  it('draws a legend once when the panels below repeat it', () => {
+    expect(texts(svg).filter((x) => x === 'left (n=120)')).toHaveLength(1);
+  });
+
+  it('breaks lines and bands at NaN instead of bridging them', () => {
+    const lines = pathsOf(svg, 'stroke', COLORS.left);
+    expect(lines).toHaveLength(5);
+    for (const d of lines) expect(subpaths(d)).toBe(2);
+    const bands = pathsOf(svg, 'fill', COLORS.left);
+    for (const d of bands) expect(subpaths(d)).toBe(2);
+  });
+
+  it('marks a panel without data with a note, and survives empty inputs', () => {
+    const empty: Figure = composeFigure({
+      title: 'empty',
+      rows: [
+        {
+          panels: [
+            psthPanel({ title: 'all missing', time, groups: [{ label: 'left', mean: new Float64Array(201).fill(NaN) }] }),
+            psthPanel({ title: 'no groups', time: new Float64Array(0), groups: [] }),
+            linePanel({ title: 'no sessions', x: [], series: [], xLabel: 'session', yLabel: 'efficiency' }),
+          ],
+        },
+      ],
+    });
+    const out = renderSvg(empty);
+    expect(texts(out).filter((x) => x === 'no data')).toHaveLength(3);
+    expect(texts(out)).toContain('left (no data)');
+    expect(out).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it('labels date axes with dates and names the year once', () => {
+    const out = renderSvg(weeklyAndBehaviourFigure());
+    const t = texts(out);
+    expect(t).toContain('session date (2024)');
+    expect(t.some((x) => /^Jul \d\d$/.test(x))).toBe(true);
+    expect(t).toContain('Average slope');
+    expect(t.some((x) => x.startsWith('slope (RPE ≥ 0): mean = '))).toBe(true);
+    expect(t).toContain('model P(right)');
+    expect(out).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it('escapes markup in labels', () => {
+    const out = renderSvg(
+      composeFigure({
+        title: 'a < b & "c"',
+        rows: [{ panels: [psthPanel({ time, groups: [{ label: '<left>', mean: new Float64Array(201) }] })] }],
+      }),
+    );
+    expect(out).toContain('a &lt; b &amp; &quot;c&quot;');
+    expect(out).toContain('&lt;left&gt;');
+  });
+});
