@@ -110,11 +110,54 @@ export async function openZarr(store: ZarrStore, label: string): Promise<NwbSour
   return new ZarrSource(store, label, consolidated !== undefined ? meta : undefined);
 }
 
+/** Sentinel strings standing for the bare NaN/Infinity tokens while JSON.parse runs. */
+const NON_FINITE: Record<string, number> = {
+  '\u0000NaN': Number.NaN,
+  '\u0000Infinity': Number.POSITIVE_INFINITY,
+  '\u0000-Infinity': Number.NEGATIVE_INFINITY,
+};
+
+/**
+ * JSON.parse that also accepts the bare `NaN`, `Infinity` and `-Infinity` tokens zarr-python
+ * and hdmf-zarr write for non-finite attribute values (Python's json module reads them).
+ */
+export function parseZarrJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Fall through to the token-aware pass (about 50x slower, so only when needed).
+  }
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      // Copy a string literal verbatim, escapes included.
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    const token = ['NaN', 'Infinity', '-Infinity'].find((t) => text.startsWith(t, i));
+    if (token !== undefined) {
+      out += JSON.stringify(`\u0000${token}`);
+      i += token.length;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return JSON.parse(out, (_key, value: unknown) =>
+    typeof value === 'string' && value in NON_FINITE ? NON_FINITE[value] : value,
+  );
+}
+
 async function readJson(store: AsyncReadable, label: string, key: AbsolutePath): Promise<unknown> {
   const bytes = await store.get(key);
   if (bytes === undefined) return undefined;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return parseZarrJson(new TextDecoder().decode(bytes));
   } catch (err) {
     throw new NwbError('corrupt', 'metadata is not valid JSON', {
       file: label,
@@ -123,6 +166,18 @@ async function readJson(store: AsyncReadable, label: string, key: AbsolutePath):
       cause: err,
     });
   }
+}
+
+/** hdmf-zarr links: `zarr_link` (hdmf-zarr < 0.14) or `_LINKS` on the group holding them. */
+interface ZarrLink {
+  readonly name: string;
+  readonly source: string;
+  readonly path: string;
+}
+
+function linksOf(attrs: unknown): ZarrLink[] {
+  const a = (attrs ?? {}) as { zarr_link?: ZarrLink[]; _LINKS?: ZarrLink[] };
+  return [...(a.zarr_link ?? []), ...(a._LINKS ?? [])];
 }
 
 class ZarrSource implements NwbSource {
@@ -178,22 +233,42 @@ class ZarrSource implements NwbSource {
     return p === '/' ? `/${file}` : `${p}/${file}`;
   }
 
-  async kind(p: string): Promise<NodeKind | undefined> {
+  /** Where `p` really lives: itself, or the target of an hdmf-zarr link (pynwb follows them). */
+  private async resolve(p: string, depth = 0): Promise<{ path: string; kind: NodeKind } | undefined> {
     const norm = normalizePath(p);
-    if ((await this.meta(this.key(norm, '.zarray'))) !== undefined) return 'dataset';
-    if ((await this.meta(this.key(norm, '.zgroup'))) !== undefined) return 'group';
-    return undefined;
+    if ((await this.meta(this.key(norm, '.zarray'))) !== undefined) return { path: norm, kind: 'dataset' };
+    if ((await this.meta(this.key(norm, '.zgroup'))) !== undefined) return { path: norm, kind: 'group' };
+    if (norm === '/' || depth > 8) return undefined;
+    const cut = norm.lastIndexOf('/');
+    const parent = await this.resolve(norm.slice(0, cut) || '/', depth + 1);
+    if (parent === undefined) return undefined;
+    const link = linksOf(await this.meta(this.key(parent.path, '.zattrs'))).find((l) => l.name === norm.slice(cut + 1));
+    if (link === undefined) return undefined;
+    if (link.source !== '.') {
+      throw new NwbError('unsupported', `link to another file (${link.source})`, {
+        file: this.label,
+        field: norm,
+        hint: 'Sessions must be self-contained; export the NWB file with link_data=False',
+      });
+    }
+    return this.resolve(link.path, depth + 1);
+  }
+
+  async kind(p: string): Promise<NodeKind | undefined> {
+    return (await this.resolve(p))?.kind;
   }
 
   async listGroup(p: string): Promise<string[]> {
-    const norm = normalizePath(p);
-    if ((await this.kind(norm)) !== 'group') throw missingField(this.label, norm);
+    const resolved = await this.resolve(p);
+    if (resolved?.kind !== 'group') throw missingField(this.label, normalizePath(p));
+    const norm = resolved.path;
+    const links = linksOf(await this.meta(this.key(norm, '.zattrs'))).map((l) => l.name);
     if (this.consolidated === undefined) {
       const names = await this.store.listDir(norm as AbsolutePath);
-      return names.filter((n) => !n.startsWith('.')).sort();
+      return [...new Set([...names.filter((n) => !n.startsWith('.')), ...links])].sort();
     }
     const prefix = norm === '/' ? '/' : `${norm}/`;
-    const children = new Set<string>();
+    const children = new Set<string>(links);
     for (const key of this.consolidated.keys()) {
       if (!key.startsWith(prefix)) continue;
       const rest = key.slice(prefix.length).split('/');
@@ -203,16 +278,17 @@ class ZarrSource implements NwbSource {
   }
 
   async readAttributes(p: string): Promise<Record<string, AttributeValue>> {
-    const norm = normalizePath(p);
-    if ((await this.kind(norm)) === undefined) throw missingField(this.label, norm);
-    const attrs = await this.meta(this.key(norm, '.zattrs'));
+    const resolved = await this.resolve(p);
+    if (resolved === undefined) throw missingField(this.label, normalizePath(p));
+    const attrs = await this.meta(this.key(resolved.path, '.zattrs'));
     return (attrs ?? {}) as Record<string, AttributeValue>;
   }
 
   async readDataset(p: string): Promise<Dataset> {
-    const norm = normalizePath(p);
-    const zarray = (await this.meta(this.key(norm, '.zarray'))) as ZarrayMeta | undefined;
-    if (zarray === undefined) throw missingField(this.label, norm);
+    const resolved = await this.resolve(p);
+    if (resolved?.kind !== 'dataset') throw missingField(this.label, normalizePath(p));
+    const norm = resolved.path;
+    const zarray = (await this.meta(this.key(norm, '.zarray'))) as ZarrayMeta;
     const unsupported = (what: string) =>
       new NwbError('unsupported', `unsupported Zarr data (${what})`, {
         file: this.label,

@@ -203,3 +203,52 @@ describe('openNwb: typed errors', () => {
     expect(http.code).toBe('unsupported');
   });
 });
+
+describe('hdmf-zarr conventions', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(() => tmp.cleanup());
+
+  /** Applies `edit` to one node's attributes, in .zattrs and in the consolidated metadata. */
+  function editAttrs(root: string, node: string, edit: (attrs: Record<string, unknown>) => string): void {
+    const file = path.join(root, '.zmetadata');
+    const text = readFileSync(file, 'utf8');
+    const meta = JSON.parse(text) as { metadata: Record<string, Record<string, unknown>> };
+    const json = edit(meta.metadata[`${node}/.zattrs`]);
+    writeFileSync(path.join(root, node, '.zattrs'), json);
+    // Splice the raw text in, so bare tokens such as NaN survive.
+    const entries = Object.entries(meta.metadata).map(([k, v]) => `${JSON.stringify(k)}: ${k === `${node}/.zattrs` ? json : JSON.stringify(v)}`);
+    writeFileSync(file, `{"metadata": {${entries.join(', ')}}, "zarr_consolidated_format": 1}`);
+  }
+
+  it('follows links stored as zarr_link attributes (pynwb does)', async () => {
+    const copy = copyFixture(ZARR, tmp.dir, { photometry: false });
+    rmSync(path.join(copy, 'acquisition/FIP_rising_time/timestamps'), { recursive: true });
+    const file = path.join(copy, '.zmetadata');
+    const meta = JSON.parse(readFileSync(file, 'utf8')) as { metadata: Record<string, unknown> };
+    for (const k of Object.keys(meta.metadata)) if (k.startsWith('acquisition/FIP_rising_time/timestamps/')) delete meta.metadata[k];
+    writeFileSync(file, JSON.stringify(meta));
+    editAttrs(copy, 'acquisition/FIP_rising_time', (a) =>
+      JSON.stringify({ ...a, zarr_link: [{ name: 'timestamps', source: '.', path: '/acquisition/FIP_falling_time/timestamps' }] }),
+    );
+    const src = await openNwb(copy);
+    expect(await src.listGroup('/acquisition/FIP_rising_time')).toEqual(['data', 'timestamps']);
+    expect(await src.kind('/acquisition/FIP_rising_time/timestamps')).toBe('dataset');
+    const linked = await src.readDataset('/acquisition/FIP_rising_time/timestamps');
+    const target = await src.readDataset('/acquisition/FIP_falling_time/timestamps');
+    expect(linked.column.values).toEqual(target.column.values);
+  });
+
+  it('reads attributes holding the bare NaN / Infinity tokens zarr-python writes', async () => {
+    const copy = copyFixture(ZARR, tmp.dir, { photometry: false });
+    editAttrs(copy, 'acquisition/left_lick_time', (a) => `${JSON.stringify(a).slice(0, -1)}, "offset_s": NaN, "limits": [-Infinity, Infinity], "note": "NaN stays text"}`);
+    const src = await openNwb(copy);
+    const attrs = await src.readAttributes('/acquisition/left_lick_time');
+    expect(attrs.offset_s).toBeNaN();
+    expect(attrs.limits).toEqual([-Infinity, Infinity]);
+    expect(attrs.note).toBe('NaN stays text');
+    expect((await readSession(src)).trials.rowCount).toBe(725);
+  });
+});
