@@ -3,10 +3,11 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { groupedPhotometrySpec } from '../src/analyses/grouped-photometry/spec.js';
 import { renderJsonSchemas } from '../src/schemas/json-schemas.js';
 
 const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
-const files = renderJsonSchemas();
+const files = renderJsonSchemas([groupedPhotometrySpec]);
 await mkdir(outDir, { recursive: true });
 // Drop schemas that are no longer generated, so the folder mirrors the code.
 for (const existing of await readdir(outDir)) {

@@ -8,7 +8,6 @@ export * from './canonical-json.js';
 export * from './locations.js';
 export * from './job.js';
 export * from './analysis-spec.js';
-export * from './grouped-photometry-spec.js';
 export * from './parameters.js';
 export * from './code-version.js';
 export * from './dedup-key.js';

@@ -1,12 +1,8 @@
 import { z } from 'zod';
 import type { AnalysisParameterSpec } from './analysis-spec.js';
-import { groupedPhotometrySpec } from './grouped-photometry-spec.js';
 import { AnalysisDispatchModel } from './job.js';
 import { AnalysisParametersFile } from './parameters.js';
 import { ProcessingRecordSchema } from './record.js';
-
-/** Analyses whose specification gets a JSON Schema file. */
-const SPECS: readonly AnalysisParameterSpec[] = [groupedPhotometrySpec];
 
 // Input files are described as users write them (`io: 'input'`: defaults shown, before
 // normalisation); the record as it is stored.
@@ -15,8 +11,11 @@ function render(schema: z.ZodType, id: string, title: string, io: 'input' | 'out
   return `${JSON.stringify({ $id: id, title, ...json }, null, 2)}\n`;
 }
 
-/** File name -> content of every committed JSON Schema under `schemas/`. */
-export function renderJsonSchemas(): Record<string, string> {
+/**
+ * File name -> content of every committed JSON Schema under `schemas/`: the generic documents and
+ * one per analysis specification given (the analyses live above this layer, so callers pass them).
+ */
+export function renderJsonSchemas(specs: readonly AnalysisParameterSpec[]): Record<string, string> {
   const files: Record<string, string> = {
     'job.schema.json': render(AnalysisDispatchModel, 'job.schema.json', 'Analysis job (AnalysisDispatchModel)', 'input'),
     'analysis-parameters.schema.json': render(
@@ -32,7 +31,7 @@ export function renderJsonSchemas(): Record<string, string> {
       'output',
     ),
   };
-  for (const spec of SPECS) {
+  for (const spec of specs) {
     const name = `spec.${spec.name}.schema.json`;
     files[name] = render(spec.schema, name, `Specification of the "${spec.name}" analysis (v${spec.version})`, 'input');
   }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/schemas/errors.js';
-import { groupedPhotometrySpec } from '../../../src/schemas/grouped-photometry-spec.js';
+import { groupedPhotometrySpec } from '../../../src/analyses/grouped-photometry/spec.js';
 import { parseJob } from '../../../src/schemas/job.js';
 import { MAX_INPUT_FILE_BYTES } from '../../../src/schemas/json-text.js';
 import { expandJobs, parseParameters } from '../../../src/schemas/parameters.js';

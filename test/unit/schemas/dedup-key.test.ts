@@ -16,7 +16,7 @@ import {
   FITTED_MODELS,
   PLOT_TYPES,
   groupedPhotometrySpec,
-} from '../../../src/schemas/grouped-photometry-spec.js';
+} from '../../../src/analyses/grouped-photometry/spec.js';
 import { parseJob } from '../../../src/schemas/job.js';
 import { expandJobs, parseParameters } from '../../../src/schemas/parameters.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/schemas/errors.js';
-import { groupedPhotometrySpec } from '../../../src/schemas/grouped-photometry-spec.js';
+import { groupedPhotometrySpec } from '../../../src/analyses/grouped-photometry/spec.js';
 import { parseJob, validateJob } from '../../../src/schemas/job.js';
 import {
   expandJobs,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CodeVersion } from '../../../src/schemas/code-version.js';
 import { computeDedupKey, workflowIdFor } from '../../../src/schemas/dedup-key.js';
-import { groupedPhotometrySpec } from '../../../src/schemas/grouped-photometry-spec.js';
+import { groupedPhotometrySpec } from '../../../src/analyses/grouped-photometry/spec.js';
 import { resolveParameters } from '../../../src/schemas/analysis-spec.js';
 import {
   newRunningRecord,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { analysisTag, type AnalysisParameterSpec } from './analysis-spec.js';
-import { checkLocation } from './locations.js';
+import { analysisTag, type AnalysisParameterSpec } from '../../schemas/analysis-spec.js';
+import { checkLocation } from '../../schemas/locations.js';
 
-// The grouped photometry/behaviour analysis's specification. Kept in its own file, importing
-// only the generic pieces, so the analysis-plugin refactor can move it into the plugin's folder.
+// The grouped photometry/behaviour analysis's specification (its parameters), built from the
+// generic schema pieces only.
 
 export const GROUPED_PHOTOMETRY_NAME = 'grouped-analysis';
 /** Bump when the same inputs and parameters would produce different results. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkAnalysisParameterSpec, resolveParameters } from '../../../src/schemas/analysis-spec.js';
-import { ValidationError } from '../../../src/schemas/errors.js';
+import { checkAnalysisParameterSpec, resolveParameters } from '../../../../src/schemas/analysis-spec.js';
+import { ValidationError } from '../../../../src/schemas/errors.js';
 import {
   GroupedPhotometrySpecSchema,
   groupedPhotometrySpec,
-} from '../../../src/schemas/grouped-photometry-spec.js';
+} from '../../../../src/analyses/grouped-photometry/spec.js';
 
 const resolve = (values: Record<string, unknown>) =>
   resolveParameters(groupedPhotometrySpec, [{ file: 'analysis_parameters.json', path: ['analysis_parameter'], values }]);
