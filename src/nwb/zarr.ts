@@ -121,7 +121,7 @@ const NON_FINITE: Record<string, number> = {
  * JSON.parse that also accepts the bare `NaN`, `Infinity` and `-Infinity` tokens zarr-python
  * and hdmf-zarr write for non-finite attribute values (Python's json module reads them).
  */
-export function parseZarrJson(text: string): unknown {
+function parseZarrJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -182,6 +182,8 @@ function linksOf(attrs: unknown): ZarrLink[] {
 
 class ZarrSource implements NwbSource {
   readonly format = 'zarr' as const;
+  /** Metadata documents fetched so far (only used without consolidated metadata). */
+  private readonly fetched = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: ZarrStore,
@@ -226,7 +228,12 @@ class ZarrSource implements NwbSource {
 
   private async meta(key: string): Promise<unknown> {
     if (this.consolidated !== undefined) return this.consolidated.get(key);
-    return readJson(this.store, this.label, key as AbsolutePath);
+    let doc = this.fetched.get(key);
+    if (doc === undefined) {
+      doc = readJson(this.store, this.label, key as AbsolutePath);
+      this.fetched.set(key, doc);
+    }
+    return doc;
   }
 
   private key(p: string, file: string): string {

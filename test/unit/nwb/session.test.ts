@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { NwbError } from '../../../src/nwb/errors.js';
 import { openNwb } from '../../../src/nwb/open.js';
 import { isPhotometrySeries, readSession } from '../../../src/nwb/session.js';
+import type { NwbSource } from '../../../src/nwb/source.js';
 import { LocalZarrStore } from '../../../src/nwb/storage.js';
 import { openZarr } from '../../../src/nwb/zarr.js';
 import { HDF5_A, HDF5_B, ZARR } from './fixtures.js';
@@ -65,13 +66,33 @@ describe('readSession on HDF5 (697062)', () => {
     expect(s.photometry).toEqual({});
   });
 
-  it('reads only the requested event series', async () => {
+  it('reads only the requested event series (no dataset of the others is touched)', async () => {
     const src = await openNwb(HDF5_B);
-    const s = await readSession(src, { events: ['left_lick_time', 'right_lick_time'] });
+    const read: string[] = [];
+    const recording: NwbSource = {
+      format: src.format,
+      label: src.label,
+      kind: (p) => src.kind(p),
+      listGroup: (p) => src.listGroup(p),
+      readAttributes: (p) => src.readAttributes(p),
+      readScalar: (p) => src.readScalar(p),
+      readDataset: (p) => {
+        read.push(p);
+        return src.readDataset(p);
+      },
+      close: () => src.close(),
+    };
+    const s = await readSession(recording, { events: ['left_lick_time', 'right_lick_time'] });
     await src.close();
     expect(s.trials.rowCount).toBe(265);
     expect(Object.keys(s.events)).toEqual(['left_lick_time', 'right_lick_time']);
     expect(s.available.events).toContain('FIP_rising_time');
+    expect(read.filter((p) => p.startsWith('/acquisition/')).sort()).toEqual([
+      '/acquisition/left_lick_time/data',
+      '/acquisition/left_lick_time/timestamps',
+      '/acquisition/right_lick_time/data',
+      '/acquisition/right_lick_time/timestamps',
+    ]);
   });
 });
 
