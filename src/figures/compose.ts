@@ -39,7 +39,7 @@ export interface RenderedFigure {
 }
 
 /** SVG text and PNG bytes of a figure. */
-export function renderFigure(figure: Figure, png: PngOptions = {}): RenderedFigure {
+export async function renderFigure(figure: Figure, png: PngOptions = {}): Promise<RenderedFigure> {
   const svg = renderSvg(figure);
-  return { svg, png: renderPng(svg, png) };
+  return { svg, png: await renderPng(svg, png) };
 }

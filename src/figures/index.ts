@@ -40,5 +40,5 @@ export {
 } from './panels.js';
 export { composeFigure, figureTitle, renderFigure, type ComposeInput, type FigureTitleParts, type RenderedFigure } from './compose.js';
 export { renderSvg } from './svg.js';
-export { renderPng, renderPngAsync, type PngOptions } from './png.js';
-export { FONT_FAMILY } from './font.js';
+export { effectiveScale, renderPng, type PngOptions } from './png.js';
+export { FONT_FAMILY } from './assets.js';

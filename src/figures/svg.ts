@@ -3,7 +3,7 @@
 // most of a second, with no per-datum scene graph held in memory. Layout measures text with the
 // bundled font, so the PNG has the spacing the layout planned.
 import { scaleLinear, scaleUtc } from 'd3-scale';
-import { FONT_FAMILY, textWidth } from './font.js';
+import { FONT_FAMILY, textWidth } from './assets.js';
 import type { Axis, Figure, Layer, LegendEntry, Panel, Values } from './model.js';
 import { COLORS } from './palette.js';
 

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderPng, renderPngAsync, renderSvg } from '../../../src/figures/index.js';
+import { effectiveScale, renderFigure, renderPng, renderSvg } from '../../../src/figures/index.js';
 import { allSessionsFigure, weeklyAndBehaviourFigure } from './samples.js';
 
 // Samples to look at by eye after a run.
@@ -19,30 +19,30 @@ const svgSize = (svg: string) => {
 };
 
 describe('renderPng', () => {
-  it('rasterises at the requested scale with the bundled font', () => {
+  it('rasterises a 5 × 5 figure at the requested scale', async () => {
     const svg = renderSvg(allSessionsFigure());
-    const started = performance.now();
-    const png = renderPng(svg, { scale: 2 });
-    const ms = performance.now() - started;
+    const png = await renderPng(svg, { scale: 2 });
     const size = svgSize(svg);
     expect(pngSize(png)).toEqual({ width: size.width * 2, height: size.height * 2 });
     mkdirSync(SAMPLES, { recursive: true });
     writeFileSync(`${SAMPLES}/all_sess_5x5.png`, png);
     writeFileSync(`${SAMPLES}/all_sess_5x5.svg`, svg);
-    console.log(`5x5 figure: PNG ${size.width * 2}x${size.height * 2} px in ${ms.toFixed(0)} ms`);
   });
 
-  it('renders off the main thread too', async () => {
+  it('lowers the scale of a figure that would exceed maxPixels', async () => {
     const svg = renderSvg(weeklyAndBehaviourFigure());
-    const png = await renderPngAsync(svg, { scale: 1 });
-    expect(pngSize(png)).toEqual(svgSize(svg));
+    const { width, height } = svgSize(svg);
+    const maxPixels = width * height; // room for scale 1 only
+    expect(effectiveScale(svg, { scale: 2, maxPixels })).toBeCloseTo(1, 12);
+    const { png } = await renderFigure(weeklyAndBehaviourFigure(), { scale: 2, maxPixels });
+    expect(pngSize(png)).toEqual({ width, height });
     writeFileSync(`${SAMPLES}/weekly_behaviour.png`, png);
   });
 
-  it('draws text: the same figure without its labels has fewer dark pixels', () => {
-    // resvg drops text it has no font for; a PNG identical with and without <text> means no font
+  it('draws text with the bundled font: without its labels the image differs', async () => {
     const svg = renderSvg(weeklyAndBehaviourFigure());
     const bare = svg.replace(/<text[^>]*>[^<]*<\/text>/g, '');
-    expect(Buffer.from(renderPng(svg, { scale: 1 })).equals(Buffer.from(renderPng(bare, { scale: 1 })))).toBe(false);
+    const [a, b] = await Promise.all([renderPng(svg, { scale: 1 }), renderPng(bare, { scale: 1 })]);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FONT_FAMILY, textWidth } from '../../../src/figures/font.js';
+import { FONT_FAMILY, textWidth } from '../../../src/figures/assets.js';
 
 describe('bundled font metrics', () => {
   it('reads DejaVu Sans advance widths (units per em 2048)', () => {
