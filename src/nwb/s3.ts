@@ -126,18 +126,22 @@ export function createS3Resolver(options: S3ResolverOptions): RemoteResolver {
         cause: err,
       });
     }
-    return { format: 'hdf5', path: await cachedDownload(options, bucket, key, head.ETag ?? '', label) };
+    const size = head.ContentLength ?? -1;
+    return { format: 'hdf5', path: await cachedDownload(options, { bucket, key, etag: head.ETag ?? '', size }, label) };
   };
 }
 
+interface S3Object {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  /** Bytes per HEAD; -1 when the server did not say. */
+  readonly size: number;
+}
+
 /** Downloads `s3://bucket/key` once per ETag; later calls reuse the file (and mark it used). */
-async function cachedDownload(
-  options: S3ResolverOptions,
-  bucket: string,
-  key: string,
-  etag: string,
-  label: string,
-): Promise<string> {
+async function cachedDownload(options: S3ResolverOptions, object: S3Object, label: string): Promise<string> {
+  const { bucket, key, etag, size } = object;
   await fs.mkdir(options.cacheDir, { recursive: true });
   const id = createHash('sha256').update(`${bucket}\0${key}\0${etag}`).digest('hex').slice(0, 32);
   const target = path.join(options.cacheDir, `${id}.nwb`);
@@ -156,6 +160,10 @@ async function cachedDownload(
     if (out.Body === undefined) throw new Error(`empty body for ${label}`);
     const body = out.Body instanceof Readable ? out.Body : Readable.fromWeb(out.Body.transformToWebStream() as never);
     await pipeline(body, createWriteStream(part));
+    // A connection cut mid-body can end the stream early without an error: a transfer problem,
+    // so a plain (retryable) error, not an NwbError.
+    const written = (await fs.stat(part)).size;
+    if (size >= 0 && written !== size) throw new Error(`download of ${label} stopped at ${written} of ${size} bytes`);
     await fs.rename(part, target);
   } catch (err) {
     await fs.rm(part, { force: true });

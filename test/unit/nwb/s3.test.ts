@@ -19,6 +19,8 @@ import { HDF5_A, HDF5_B, tempDir, ZARR } from './fixtures.js';
 class FakeS3 implements S3Sender {
   readonly objects = new Map<string, Buffer>();
   gets: string[] = [];
+  /** Bytes a GET body loses at its end (a connection cut that ends the stream quietly). */
+  cutBodies = 0;
   inFlight = 0;
   maxInFlight = 0;
 
@@ -48,8 +50,9 @@ class FakeS3 implements S3Sender {
         this.gets.push(key);
         const body = this.objects.get(key);
         if (body === undefined) throw this.notFound('NoSuchKey');
-        const stream = Object.assign(Readable.from([body]), {
-          transformToByteArray: async () => new Uint8Array(body),
+        const sent = body.subarray(0, body.length - this.cutBodies);
+        const stream = Object.assign(Readable.from([sent]), {
+          transformToByteArray: async () => new Uint8Array(sent),
         });
         return { Body: stream };
       }
@@ -130,6 +133,15 @@ describe('NWB sessions on S3', () => {
     const kept = readdirSync(tmp.dir).filter((f) => f.endsWith('.nwb'));
     expect(kept).toHaveLength(1);
     expect(statSync(path.join(tmp.dir, kept[0])).size).toBe(readFileSync(HDF5_B).length);
+  });
+
+  it('a download that ends early is a retryable failure and leaves nothing in the cache', async () => {
+    s3.cutBodies = 1000;
+    const remote = createS3Resolver({ client: s3, cacheDir: tmp.dir });
+    const err = await openNwb('s3://lab/raw/697062_2023-11-14_11-12-44.nwb', { remote }).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(NwbError);
+    expect((err as Error).message).toMatch(/stopped at \d+ of \d+ bytes/);
+    expect(readdirSync(tmp.dir)).toEqual([]);
   });
 
   it('a missing object is not-found and names the URI', async () => {
