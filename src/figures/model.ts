@@ -83,7 +83,10 @@ export interface Axis {
    */
   scale?: 'linear' | 'time' | 'band';
   categories?: readonly string[];
-  /** Fixed domain; otherwise the data's extent, widened by `pad` of its span on each side. */
+  /**
+   * Fixed domain; otherwise the data's extent, widened by `pad` of its span on each side.
+   * Marks are not clipped, so a fixed domain should contain the data.
+   */
   domain?: readonly [number, number];
   pad?: number;
   /** Explicit tick positions and labels (e.g. 'L' / 'R' on a behaviour raster). */

@@ -213,10 +213,10 @@ function linePath(x: Values, y: Values, sx: (v: number) => number, sy: (v: numbe
     else d += step ? `H${px}V${py}` : `L${px} ${py}`;
     open = true;
   }
-  // a step line holds its last value to the end of the last interval it can infer
+  // a step line holds its last value for half an interval, as far as the last trial's slot
   if (step && x.length > 1 && open) {
     const last = x.length - 1;
-    d += `H${num(sx(x[last] + (x[last] - x[last - 1])))}`;
+    d += `H${num(sx(x[last] + (x[last] - x[last - 1]) / 2))}`;
   }
   return d;
 }
@@ -382,15 +382,16 @@ const extraLabelLines = (plan: PanelPlan) => Math.max(0, ...plan.xLabels.map((l)
 const legendKey = (legend?: readonly LegendEntry[]) =>
   JSON.stringify((legend ?? []).map((e) => [e.label, e.color, e.mark]));
 
-function drawPanel(plan: PanelPlan, clipId: string): string {
+function drawPanel(plan: PanelPlan): string {
   const { panel, sx, sy, w, h } = plan;
   const out: string[] = [];
-  out.push(`<clipPath id="${clipId}"><rect x="0" y="0" width="${num(w)}" height="${num(h)}"/></clipPath>`);
   let grid = '';
   // explicit ticks label lanes (L / R), which a grid line would cross
   if (!panel.y.ticks) for (const t of sy.ticks) if (t.px >= -0.5 && t.px <= h + 0.5) grid += `M0 ${num(t.px)}H${num(w)}`;
   if (grid) out.push(`<path d="${grid}" stroke="${COLORS.grid}" stroke-width="1"/>`);
-  out.push(`<g clip-path="url(#${clipId})">${panel.layers.map((l) => drawLayer(l, sx, sy, w, h)).join('')}</g>`);
+  // No clip path: default domains contain every mark, and resvg renders a clipped group
+  // through an extra full-size layer (about a third slower on a 5 × 5 figure).
+  out.push(panel.layers.map((l) => drawLayer(l, sx, sy, w, h)).join(''));
 
   // axes: left and bottom spines with outward ticks
   let axes = `M0 0V${num(h)}H${num(w)}`;
@@ -465,7 +466,6 @@ export function renderSvg(figure: Figure): string {
   }
   y += 10;
 
-  let clip = 0;
   figure.rows.forEach((row, r) => {
     if (row.title) {
       y += SIZE.rowTitle + 8;
@@ -479,7 +479,7 @@ export function renderSvg(figure: Figure): string {
     );
     plans[r].forEach((plan, c) => {
       const ox = colX[c] + colLeft[c];
-      body.push(`<g transform="translate(${num(ox)} ${num(y + top)})">${drawPanel(plan, `plot${clip++}`)}</g>`);
+      body.push(`<g transform="translate(${num(ox)} ${num(y + top)})">${drawPanel(plan)}</g>`);
     });
     y += top + rowHeight + GAP.row;
   });

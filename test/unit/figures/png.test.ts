@@ -39,6 +39,14 @@ describe('renderPng', () => {
     writeFileSync(`${SAMPLES}/weekly_behaviour.png`, png);
   });
 
+  it('rejects an SVG resvg cannot parse, and keeps serving later calls', async () => {
+    await expect(renderPng('<svg width="10" height="10" xmlns="http://www.w3.org/2000/svg"><g>')).rejects.toThrow();
+    const svg = renderSvg(weeklyAndBehaviourFigure());
+    const [half, full] = await Promise.all([renderPng(svg, { scale: 0.5 }), renderPng(svg, { scale: 1 })]);
+    expect(pngSize(full).width).toBe(svgSize(svg).width);
+    expect(Math.abs(pngSize(half).width - svgSize(svg).width / 2)).toBeLessThanOrEqual(1);
+  });
+
   it('draws text with the bundled font: without its labels the image differs', async () => {
     const svg = renderSvg(weeklyAndBehaviourFigure());
     const bare = svg.replace(/<text[^>]*>[^<]*<\/text>/g, '');
