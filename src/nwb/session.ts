@@ -11,6 +11,11 @@ import { columnLength, type Column, type Table } from './types.js';
 export interface SessionReadRequest {
   /** Photometry series to read by name (`G_1`, `Iso_2_preprocessed`, ...); none by default. */
   readonly channels?: readonly string[];
+  /**
+   * A requested channel the file lacks: 'error' (default) raises NwbError; 'skip' leaves it out
+   * of `photometry` (the analysis sees it missing and reports it, e.g. one session of many).
+   */
+  readonly missingChannels?: 'error' | 'skip';
   /** Non-photometry acquisition series to read; all of them by default. */
   readonly events?: readonly string[] | 'all';
 }
@@ -129,7 +134,8 @@ export async function readSession(source: NwbSource, request: SessionReadRequest
       throw missingField(label, `/acquisition/${e}`, `Event series present: ${eventNames.join(', ')}`);
     }
   }
-  for (const ch of request.channels ?? []) {
+  const channels = (request.channels ?? []).filter((ch) => request.missingChannels !== 'skip' || photometryNames.includes(ch));
+  for (const ch of channels) {
     if (!photometryNames.includes(ch)) {
       throw missingField(
         label,
@@ -147,7 +153,7 @@ export async function readSession(source: NwbSource, request: SessionReadRequest
     // Like the reference, a series in processing/fiber_photometry wins over one of the same name
     // in acquisition.
     Promise.all(
-      (request.channels ?? []).map((ch) =>
+      channels.map((ch) =>
         readTimeSeries(source, fiberModule.includes(ch) ? `${FIBER_MODULE}/${ch}` : `/acquisition/${ch}`, ch),
       ),
     ),

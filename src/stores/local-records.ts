@@ -34,6 +34,11 @@ export class LocalRecordStore<R extends StoredRecord = StoredRecord> implements 
     }
   }
 
+  async getMany(ids: readonly string[]): Promise<R[]> {
+    const found = await Promise.all(ids.map((id) => this.get(id)));
+    return found.filter((r): r is Awaited<R> => r !== undefined);
+  }
+
   async insertIfAbsent(record: R): Promise<'inserted' | 'exists'> {
     const tmp = await this.writeTmp(record);
     try {

@@ -49,6 +49,15 @@ export class MongoRecordStore<R extends StoredRecord = StoredRecord> implements 
     return ((await this.coll.findOne({ _id: id })) as R | null) ?? undefined;
   }
 
+  async getMany(ids: readonly string[]): Promise<R[]> {
+    const out: R[] = [];
+    // Chunks keep each filter document far below the 16 MB BSON limit.
+    for (let i = 0; i < ids.length; i += 1000) {
+      out.push(...((await this.coll.find({ _id: { $in: ids.slice(i, i + 1000) as string[] } }).toArray()) as R[]));
+    }
+    return out;
+  }
+
   async insertIfAbsent(record: R): Promise<'inserted' | 'exists'> {
     try {
       await this.coll.insertOne(record);

@@ -6,9 +6,8 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  S3Client,
+  type S3Client,
   S3ServiceException,
-  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { checkKey, joinKey, ObjectExistsError, ObjectNotFoundError, type ObjectStore, type PutOptions, type StoredObject } from './object-store.js';
@@ -26,19 +25,10 @@ export function parseS3Uri(uri: string): S3Location {
 }
 
 export interface S3StoreOptions {
-  endpoint?: string;
-  region?: string;
-  forcePathStyle?: boolean;
   /** Bodies above this go up in parts; 8 MiB parts keep memory flat. */
   multipartThreshold?: number;
   /** Keys per ListObjectsV2 page (S3's default is 1000; tests lower it to exercise paging). */
   listPageSize?: number;
-}
-
-export function makeS3Client(o: S3StoreOptions): S3Client {
-  const cfg: S3ClientConfig = { region: o.region ?? 'us-east-1', forcePathStyle: o.forcePathStyle ?? !!o.endpoint };
-  if (o.endpoint) cfg.endpoint = o.endpoint;
-  return new S3Client(cfg);
 }
 
 const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

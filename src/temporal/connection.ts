@@ -1,23 +1,21 @@
 import { readFile } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../config.js';
 
 /** Where and how to reach Temporal: a local dev server, self-hosted (mTLS) or Temporal Cloud (API key). */
-export interface TemporalSettings {
-  address: string;
-  namespace: string;
-  taskQueue: string;
-  tlsCertPath?: string;
-  tlsKeyPath?: string;
-  apiKey?: string;
-}
+export type TemporalSettings = Pick<Config['temporal'], 'address' | 'namespace' | 'taskQueue' | 'apiKey' | 'tls'>;
 
-async function tlsOptions(s: TemporalSettings) {
-  if (s.tlsCertPath && s.tlsKeyPath) {
-    return { clientCertPair: { crt: await readFile(s.tlsCertPath), key: await readFile(s.tlsKeyPath) } };
-  }
-  // Temporal Cloud API keys require TLS; a local dev server has none.
-  return s.apiKey ? true : undefined;
+async function tlsOptions(s: TemporalSettings): Promise<TLSConfig | undefined> {
+  if (!s.tls) return undefined;
+  const { clientCertPath, clientKeyPath, serverCaCertPath, serverName } = s.tls;
+  return {
+    ...(clientCertPath && clientKeyPath
+      ? { clientCertPair: { crt: await readFile(clientCertPath), key: await readFile(clientKeyPath) } }
+      : {}),
+    ...(serverCaCertPath ? { serverRootCACertificate: await readFile(serverCaCertPath) } : {}),
+    ...(serverName ? { serverNameOverride: serverName } : {}),
+  };
 }
 
 export async function connectClient(s: TemporalSettings): Promise<Client> {

@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow type the worker serves is exported here.
 export { selfCheckWorkflow } from './self-check.js';
+export { analysisWorkflow } from './analysis.js';

@@ -8,20 +8,21 @@ import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command } from '@a
 import { MongoClient, MongoServerError } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoRecordStore } from '../../src/stores/mongo.js';
-import { makeS3Client, parseS3Uri, S3ObjectStore } from '../../src/stores/s3.js';
+import { loadConfig } from '../../src/config.js';
+import { s3ClientFor } from '../../src/stores/from-config.js';
+import { parseS3Uri, S3ObjectStore } from '../../src/stores/s3.js';
 import { objectStoreContract, recordStoreContract } from '../support/store-contracts.js';
 import { requiredEnv } from '../support/servers.js';
 
-const s3Options = () => ({ endpoint: requiredEnv('S3_ENDPOINT'), region: requiredEnv('AWS_REGION'), forcePathStyle: true });
 const bucket = () => parseS3Uri(requiredEnv('ANALYSIS_BUCKET')).bucket;
 
 describe('S3ObjectStore on the real S3 server', () => {
-  const client = makeS3Client(s3Options());
+  const client = s3ClientFor(loadConfig())!;
   // A small page size makes the 23-key listing span three ListObjectsV2 pages.
-  objectStoreContract(async () => new S3ObjectStore(client, { bucket: bucket(), prefix: `it-${randomUUID()}` }, { ...s3Options(), listPageSize: 10 }));
+  objectStoreContract(async () => new S3ObjectStore(client, { bucket: bucket(), prefix: `it-${randomUUID()}` }, { listPageSize: 10 }));
 
   it('uploads a 20 MiB file in parts and reads it back intact', async () => {
-    const store = new S3ObjectStore(client, { bucket: bucket(), prefix: `it-${randomUUID()}` }, s3Options());
+    const store = new S3ObjectStore(client, { bucket: bucket(), prefix: `it-${randomUUID()}` });
     const bytes = randomBytes(20 * 1024 * 1024);
     const path = join(await mkdtemp(join(tmpdir(), 'ga-s3-')), 'big.bin');
     await writeFile(path, bytes);
@@ -38,7 +39,7 @@ describe('S3ObjectStore on the real S3 server', () => {
     await expect(client.send(new CreateBucketCommand({ Bucket: bucket() }))).rejects.toMatchObject({
       name: expect.stringMatching(/BucketAlreadyOwnedByYou|BucketAlreadyExists/),
     });
-    const store = new S3ObjectStore(client, { bucket: bucket(), prefix: `it-${randomUUID()}` }, s3Options());
+    const store = new S3ObjectStore(client, { bucket: bucket(), prefix: `it-${randomUUID()}` });
     await Promise.all(Array.from({ length: 5 }, (_, i) => store.put(`p/${i}`, String(i))));
     const first = await client.send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: `${store.location.prefix}/p/`, MaxKeys: 2 }));
     expect(first.IsTruncated).toBe(true);

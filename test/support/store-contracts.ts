@@ -92,6 +92,7 @@ export function recordStoreContract(make: () => Promise<RecordStore<TestRecord>>
     expect(await store.replaceIf(rec(id, { status: 'failed' }), 'status', 'running')).toBe(false);
     expect((await store.get(id))?.status).toBe('completed');
     expect(await store.get('nonexistent0000')).toBeUndefined();
+    expect((await store.getMany([id, 'nonexistent0000'])).map((r) => r._id)).toEqual([id]);
   });
 
   it('finds by equality and date range, sorted and limited', async () => {

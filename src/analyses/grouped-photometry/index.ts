@@ -19,7 +19,11 @@ export const groupedPhotometry = defineAnalysis({
     { name: 'weekly_{subject}_{channel}', description: 'RPE slopes over sessions, then the five panels per week.' },
     { name: 'behavior_{subject}', description: 'Choices, rewards, model P(right) and response times per session.' },
   ],
-  sessionRequest: (spec) => ({ channels: Object.keys(spec.channels).map((k) => seriesName(k, spec.preprocessing)) }),
+  sessionRequest: (spec) => ({
+    channels: Object.keys(spec.channels).map((k) => seriesName(k, spec.preprocessing)),
+    // A channel absent from one session is reported by the analysis, not fatal for the mouse.
+    missingChannels: 'skip',
+  }),
   perSession: {
     // Everything but the figure selection changes the per-session result.
     cacheParameters: ({ plot_types: _plots, last_N_sess: _lastN, analysis_tag: _tag, ...rest }) => rest,

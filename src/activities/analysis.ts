@@ -1,0 +1,260 @@
+// Activities of the generic analysis workflow: thin adapters where the stores, the NWB reader
+// and the analysis plugins meet. Each is idempotent (same inputs => same objects, record keyed
+// by the dedup key), so Temporal may retry any of them after a crash or an outage.
+import { createHash } from 'node:crypto';
+import { ApplicationFailure, Context, activityInfo } from '@temporalio/activity';
+import { canonicalJson } from '../schemas/canonical-json.js';
+import { decodePartial, encodePartial } from '../analyses/codec.js';
+import type { AnalysisContext, AnyAnalysis, SessionOutput } from '../analyses/define.js';
+import type { LoadedSession, SessionReadRequest } from '../nwb/session.js';
+import { isNwbError } from '../nwb/errors.js';
+import type { ObjectStore } from '../stores/object-store.js';
+import type { RecordStore } from '../stores/record-store.js';
+import { InputNotFoundError } from '../stores/inputs.js';
+import type {
+  AnalysisWorkflowInput,
+  AnalysisWorkflowResult,
+  OutputEntry,
+  SessionRef,
+  SessionResult,
+  StepTiming,
+} from '../workflows/analysis-types.js';
+import { buildProcessingRecord, type ProcessingRecord, type RecordError } from './record.js';
+
+export interface AnalysisActivityDeps {
+  results: ObjectStore;
+  records: RecordStore<ProcessingRecord>;
+  getAnalysis(name: string): AnyAnalysis;
+  resolveSessionFiles(location: string): Promise<SessionRef[]>;
+  loadSession(uri: string, request: SessionReadRequest): Promise<LoadedSession>;
+  codeVersion: string;
+  workerIdentity: string;
+  now(): Date;
+}
+
+/** A session's cache entry: the partial, the names of its stored files, its warnings. */
+interface CachedSession {
+  partial: unknown;
+  files: string[];
+  warnings: string[];
+}
+
+export type ResolveResult =
+  | { kind: 'already-done'; result: AnalysisWorkflowResult }
+  | { kind: 'resolved'; sessions: SessionRef[]; outputPrefix: string; warnings: string[] };
+
+export interface WriteRecordArgs {
+  workflow: AnalysisWorkflowInput;
+  status: 'completed' | 'failed';
+  sessions: SessionRef[];
+  outputs: OutputEntry[];
+  warnings: string[];
+  timings: StepTiming[];
+  startedAt: string;
+  summary?: unknown;
+  error?: RecordError;
+}
+
+/** Bad input: fail the workflow now, with the file named; never retried. */
+export function invalidInput(message: string, file?: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'InvalidInput', message, nonRetryable: true, details: [{ file }] });
+}
+
+function asInvalidInput(e: unknown): never {
+  if (isNwbError(e)) throw invalidInput(e.message, e.file);
+  if (e instanceof InputNotFoundError) throw invalidInput(e.message, e.location);
+  throw e;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function heartbeat(details?: unknown) {
+  // Outside a real activity (unit tests call the functions directly) there is nothing to beat.
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    /* not in an activity context */
+  }
+}
+
+/** Where this activity runs, for the record (unit tests call activities outside Temporal). */
+function runContext(): { namespace?: string; taskQueue?: string; runId?: string } {
+  try {
+    const i = activityInfo();
+    return { namespace: i.workflowNamespace, taskQueue: i.taskQueue, runId: i.workflowExecution?.runId };
+  } catch {
+    return {};
+  }
+}
+
+export function createAnalysisActivities(deps: AnalysisActivityDeps) {
+  const outputPrefix = (w: AnalysisWorkflowInput) => `${w.dedupKey}/`;
+
+  const specOf = (w: AnalysisWorkflowInput) => {
+    const def = deps.getAnalysis(w.analysisName);
+    const parsed = def.parameters.schema.safeParse(w.parameters);
+    if (!parsed.success) {
+      throw invalidInput(`parameters do not match ${def.parameters.name} ${def.parameters.version}: ${parsed.error.message}`);
+    }
+    return { def, spec: parsed.data };
+  };
+
+  const contextFor = (w: AnalysisWorkflowInput, warnings: string[]): AnalysisContext => ({
+    subjectId: w.subjectId,
+    warn: (m) => warnings.push(m),
+  });
+
+  const alreadyDone = (w: AnalysisWorkflowInput, rec: ProcessingRecord): ResolveResult => ({
+    kind: 'already-done',
+    result: {
+      status: 'already-done',
+      dedupKey: w.dedupKey,
+      recordId: rec._id,
+      subjectId: w.subjectId,
+      outputPrefix: deps.results.uri(outputPrefix(w)),
+      sessions: rec.inputs.files.length,
+      sessionsFromCache: 0,
+      outputs: rec.outputs.length,
+      warnings: rec.warnings,
+    },
+  });
+
+  return {
+    async resolveInputs(w: AnalysisWorkflowInput): Promise<ResolveResult> {
+      if (w.codeVersion !== deps.codeVersion) {
+        // Results must come from the code the key names; another worker may hold that version.
+        throw ApplicationFailure.retryable(
+          `this worker runs code ${deps.codeVersion} but the job was keyed for ${w.codeVersion}: run a worker of that version or dispatch again`,
+          'CodeVersionMismatch',
+        );
+      }
+      specOf(w); // unknown analysis or invalid parameters fail here, before any work
+      const existing = await deps.records.get(w.dedupKey);
+      if (existing?.status === 'completed') return alreadyDone(w, existing);
+
+      const seen = new Set<string>();
+      const sessions: SessionRef[] = [];
+      for (const loc of w.inputs.files?.length ? w.inputs.files : w.inputs.locations) {
+        const refs = await deps.resolveSessionFiles(loc).catch(asInvalidInput);
+        if (refs.length === 0) throw invalidInput(`no NWB session files (*.nwb) under ${loc}`, loc);
+        for (const r of refs) if (!seen.has(r.uri)) (seen.add(r.uri), sessions.push(r));
+      }
+
+      // Claim the key with a 'running' record; a previous failed/crashed run's record is taken over.
+      const running = buildProcessingRecord({
+        workflow: w,
+        status: 'running',
+        sessions,
+        outputs: [],
+        warnings: [],
+        timings: [],
+        startedAt: deps.now().toISOString(),
+        codeVersion: deps.codeVersion,
+        workerIdentity: deps.workerIdentity,
+        outputLocation: deps.results.uri(outputPrefix(w)),
+        ...runContext(),
+      });
+      if ((await deps.records.insertIfAbsent(running)) === 'exists') {
+        const current = await deps.records.get(w.dedupKey);
+        if (current?.status === 'completed') return alreadyDone(w, current);
+        if (current && current.temporal.run_id !== running.temporal.run_id) {
+          await deps.records.replaceIf(running, 'status', current.status);
+        }
+      }
+      return { kind: 'resolved', sessions, outputPrefix: deps.results.uri(outputPrefix(w)), warnings: [] };
+    },
+
+    async analyzeSession(args: { workflow: AnalysisWorkflowInput; session: SessionRef }): Promise<SessionResult> {
+      const { workflow: w, session } = args;
+      const { def, spec } = specOf(w);
+      const cacheId = sha256(canonicalJson({ uri: session.uri, fingerprint: session.fingerprint, parameters: def.perSession.cacheParameters(spec) ?? null }));
+      const partialKey = `_cache/${def.parameters.name}/${def.parameters.version}/${deps.codeVersion}/${cacheId}.json`;
+      const cached = await deps.results.head(partialKey);
+      if (cached) return { partialKey, fromCache: true, warnings: [] };
+
+      heartbeat({ session: session.uri, stage: 'load' });
+      const loaded = await deps.loadSession(session.uri, def.sessionRequest(spec)).catch(asInvalidInput);
+      heartbeat({ session: session.uri, stage: 'compute' });
+      const warnings: string[] = [];
+      let out: SessionOutput<unknown>;
+      try {
+        out = def.perSession.run(loaded, spec, contextFor(w, warnings));
+      } catch (e) {
+        asInvalidInput(e);
+      }
+      // Per-session files go next to the partial; the group step copies them into the outputs.
+      const files: string[] = [];
+      for (const f of out.files ?? []) {
+        await deps.results.put(`${partialKey.slice(0, -'.json'.length)}/${f.name}`, f.body, { contentType: f.contentType });
+        files.push(f.name);
+        heartbeat({ session: session.uri, stage: 'store', file: f.name });
+      }
+      // Written last: its presence means the session's files are all stored.
+      await deps.results.put(partialKey, encodePartial({ partial: out.partial, files, warnings } satisfies CachedSession), {
+        contentType: 'application/json',
+      });
+      return { partialKey, fromCache: false, warnings };
+    },
+
+    async computeGroup(args: { workflow: AnalysisWorkflowInput; sessions: SessionRef[]; partialKeys: string[] }) {
+      const { workflow: w } = args;
+      const { def, spec } = specOf(w);
+      const inputs = [];
+      const outputs: OutputEntry[] = [];
+      const store = async (name: string, body: Uint8Array | string, contentType?: string) => {
+        const put = await deps.results.put(outputPrefix(w) + name, body, { contentType });
+        outputs.push({ name, uri: deps.results.uri(put.key), size: put.size, sha256: put.sha256! });
+        heartbeat({ stage: 'upload', done: outputs.length });
+      };
+      for (const [i, key] of args.partialKeys.entries()) {
+        const cached = decodePartial<CachedSession>(new TextDecoder().decode(await deps.results.get(key)));
+        inputs.push({ uri: args.sessions[i].uri, partial: cached.partial });
+        // One session's files at a time, so memory stays flat however many sessions a mouse has.
+        for (const name of cached.files) await store(name, await deps.results.get(`${key.slice(0, -'.json'.length)}/${name}`));
+      }
+      const warnings: string[] = [];
+      heartbeat({ stage: 'group' });
+      const { files, summary } = await def.group(inputs, spec, contextFor(w, warnings));
+      for (const f of files) await store(f.name, f.body, f.contentType);
+      return { outputs, summary: def.summary.parse(summary) as unknown, warnings };
+    },
+
+    async publishResults(args: { workflow: AnalysisWorkflowInput; outputs: OutputEntry[] }): Promise<OutputEntry[]> {
+      // Verify every output as stored before the record makes the run count as complete.
+      for (const o of args.outputs) {
+        const head = await deps.results.head(outputPrefix(args.workflow) + o.name);
+        if (!head || head.size !== o.size || (head.sha256 && head.sha256 !== o.sha256)) {
+          throw new Error(`output ${o.uri} is missing or differs from what was written (size ${head?.size} vs ${o.size})`);
+        }
+      }
+      const manifest = { dedup_key: args.workflow.dedupKey, outputs: args.outputs };
+      const put = await deps.results.put(outputPrefix(args.workflow) + 'manifest.json', JSON.stringify(manifest, null, 2), {
+        contentType: 'application/json',
+      });
+      return [...args.outputs, { name: 'manifest.json', uri: deps.results.uri(put.key), size: put.size, sha256: put.sha256! }];
+    },
+
+    async writeRecord(a: WriteRecordArgs): Promise<void> {
+      const record = buildProcessingRecord({
+        ...a,
+        endedAt: deps.now().toISOString(),
+        codeVersion: deps.codeVersion,
+        workerIdentity: deps.workerIdentity,
+        outputLocation: deps.results.uri(outputPrefix(a.workflow)),
+        ...runContext(),
+      });
+      if (await deps.records.replaceIf(record, 'status', 'running')) return;
+      const current = await deps.records.get(record._id);
+      // A retry after a write whose reply was lost, or a run another dispatcher completed: done.
+      if (current?.status === 'completed') return;
+      if (!current) {
+        await deps.records.insertIfAbsent(record);
+        return;
+      }
+      // A failed record may be replaced by this run's outcome; a completed one never is.
+      await deps.records.replaceIf(record, 'status', current.status);
+    },
+  };
+}
+
+export type AnalysisActivities = ReturnType<typeof createAnalysisActivities>;

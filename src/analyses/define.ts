@@ -1,0 +1,74 @@
+// The analysis plugin API. A plugin declares its parameters (zod), what it reads from each
+// session, a pure per-session stage (cacheable, small JSON partial out) and a group stage
+// (partials in, files and a summary out). Workflow, activities, dispatcher, records and CLI are
+// generic over it: adding an analysis touches only its folder and one registry line.
+import type { z } from 'zod';
+import type { SessionReadRequest, LoadedSession } from '../nwb/session.js';
+import type { AnalysisParameterSpec, SpecOutputBase } from '../schemas/analysis-spec.js';
+
+export interface AnalysisContext {
+  subjectId: string;
+  /** Non-fatal problems end up in the record and the run summary. */
+  warn(message: string): void;
+}
+
+/** One output file, relative to the run's output prefix (e.g. `figures/avg_signal_697062.svg`). */
+export interface OutputFile {
+  name: string;
+  contentType: string;
+  body: Uint8Array | string;
+}
+
+export interface SessionPartialInput<P> {
+  /** The session's URI, for messages and tables. */
+  uri: string;
+  partial: P;
+}
+
+/**
+ * What the per-session stage returns: a small partial (per-trial scalars, aggregates; cached and
+ * passed to the group stage) and optional per-session files (e.g. the session's Parquet tables),
+ * which are stored once and copied into the run's outputs without passing through the group.
+ */
+export interface SessionOutput<Partial> {
+  partial: Partial;
+  files?: OutputFile[];
+}
+
+export interface GroupOutput<Summary> {
+  files: OutputFile[];
+  summary: Summary;
+}
+
+export interface AnalysisDefinition<Spec extends z.ZodType<SpecOutputBase>, Partial, Summary> {
+  /**
+   * Name (registry key, `analysis_name` value, workflow-ID prefix), version (bump when results
+   * change: part of the dedup key and the partial cache key) and the parameters' zod schema
+   * with defaults and descriptions (validation, JSON Schema, --help).
+   */
+  parameters: AnalysisParameterSpec<Spec>;
+  title: string;
+  description: string;
+  /** Shape of the run summary (`summary.json`, the record's summary). */
+  summary: z.ZodType<Summary>;
+  /** Figure files the group stage writes, for docs and the report. */
+  figures: { name: string; description: string }[];
+  /** What the loader must read from each session (nothing else is read). */
+  sessionRequest(spec: z.output<Spec>): SessionReadRequest;
+  perSession: {
+    /** The parameters that change the per-session result: part of the partial's cache key. */
+    cacheParameters(spec: z.output<Spec>): unknown;
+    run(session: LoadedSession, spec: z.output<Spec>, ctx: AnalysisContext): SessionOutput<Partial>;
+  };
+  group(sessions: SessionPartialInput<Partial>[], spec: z.output<Spec>, ctx: AnalysisContext): Promise<GroupOutput<Summary>>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyAnalysis = AnalysisDefinition<z.ZodType<SpecOutputBase>, any, any>;
+
+/** Identity function that checks a plugin definition at compile time. */
+export function defineAnalysis<Spec extends z.ZodType<SpecOutputBase>, Partial, Summary>(
+  def: AnalysisDefinition<Spec, Partial, Summary>,
+): AnalysisDefinition<Spec, Partial, Summary> {
+  return def;
+}

@@ -1,0 +1,58 @@
+// Wires configuration into the real dependencies of the activities: stores, the NWB reader
+// (local or S3, with the worker's HDF5 download cache) and the analysis registry.
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { createAnalysisActivities, type AnalysisActivityDeps } from './activities/analysis.js';
+import { createSelfCheckActivities } from './activities/self-check.js';
+import type { ProcessingRecord } from './activities/record.js';
+import { getAnalysis } from './analyses/registry.js';
+import { openNwb } from './nwb/open.js';
+import { createS3Resolver } from './nwb/s3.js';
+import { readSession } from './nwb/session.js';
+import { objectStoreFor, recordStoreFor, s3ClientFor } from './stores/from-config.js';
+import { resolveSessionFiles } from './stores/inputs.js';
+import type { RecordStore } from './stores/record-store.js';
+import { codeVersion } from './version.js';
+
+export interface Runtime {
+  deps: AnalysisActivityDeps;
+  activities: ReturnType<typeof createAnalysisActivities> & ReturnType<typeof createSelfCheckActivities>;
+  records: RecordStore<ProcessingRecord>;
+  close(): Promise<void>;
+}
+
+export async function createRuntime(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
+  const s3 = s3ClientFor(config);
+  const records = await recordStoreFor<ProcessingRecord>(config);
+  const remote = s3
+    ? createS3Resolver({ client: s3, cacheDir: env.GA_NWB_CACHE_DIR ?? join(tmpdir(), 'grouped-analysis-nwb-cache') })
+    : undefined;
+  const deps: AnalysisActivityDeps = {
+    results: objectStoreFor(config, s3),
+    records,
+    getAnalysis,
+    resolveSessionFiles: (location) =>
+      resolveSessionFiles(location, {
+        s3,
+        localRoots: config.dataRoot ? [config.dataRoot] : undefined,
+      }),
+    async loadSession(uri, request) {
+      const source = await openNwb(uri, { remote });
+      try {
+        return await readSession(source, request);
+      } finally {
+        await source.close();
+      }
+    },
+    codeVersion: codeVersion(env),
+    workerIdentity: `${process.pid}@${hostname()}`,
+    now: () => new Date(),
+  };
+  return {
+    deps,
+    activities: { ...createAnalysisActivities(deps), ...createSelfCheckActivities() },
+    records,
+    close: () => records.close(),
+  };
+}

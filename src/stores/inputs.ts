@@ -1,0 +1,137 @@
+// Resolves a job's input locations to session files, as the lab's dispatcher does: an asset
+// location (folder / S3 prefix) is listed for `*.nwb` (HDF5 files and Zarr folders); an explicit
+// file location is taken as is. Each session gets a cheap content fingerprint (sizes + ETags or
+// mtimes), used for the record's inputs and the per-session cache key. No file content is read.
+import { createHash } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { HeadObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import type { SessionRef } from '../workflows/analysis-types.js';
+
+export class InputNotFoundError extends Error {
+  override name = 'InputNotFoundError';
+  constructor(
+    readonly location: string,
+    detail: string,
+  ) {
+    super(`${location}: ${detail}`);
+  }
+}
+
+export interface InputResolverOptions {
+  s3?: S3Client;
+  /** Local inputs must lie under one of these folders (no reading elsewhere on the worker). */
+  localRoots?: string[];
+  /** S3 inputs must be in one of these buckets (empty/undefined = any). */
+  allowedBuckets?: string[];
+}
+
+const digest = (lines: string[]) => createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 32);
+
+export async function resolveSessionFiles(location: string, o: InputResolverOptions = {}): Promise<SessionRef[]> {
+  if (location.startsWith('s3://')) return await resolveS3(location, o);
+  return await resolveLocal(location.startsWith('file://') ? fileURLToPath(location) : location, location, o);
+}
+
+function checkLocalRoot(path: string, label: string, roots?: string[]) {
+  if (!roots?.length) return;
+  const abs = resolve(path);
+  if (!roots.some((r) => abs === resolve(r) || abs.startsWith(resolve(r) + sep))) {
+    throw new InputNotFoundError(label, `outside the allowed data folders (${roots.join(', ')}); set GA_DATA_ROOT to include it`);
+  }
+}
+
+async function resolveLocal(path: string, label: string, o: InputResolverOptions): Promise<SessionRef[]> {
+  checkLocalRoot(path, label, o.localRoots);
+  const s = await stat(path).catch(() => undefined);
+  if (!s) throw new InputNotFoundError(label, 'no such file or folder');
+  if (s.isFile()) {
+    const mtime = s.mtime.toISOString();
+    return [{ uri: pathToFileURL(resolve(path)).href, size: s.size, mtime, fingerprint: `size=${s.size};mtime=${s.mtimeMs}` }];
+  }
+  if (await isZarrRoot(path)) return [await localZarrRef(path)];
+  const out: SessionRef[] = [];
+  for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const child = join(path, entry.name);
+    if (entry.isFile() && entry.name.endsWith('.nwb')) out.push(...(await resolveLocal(child, child, o)));
+    else if (entry.isDirectory()) out.push(...(await resolveLocal(child, child, o)));
+  }
+  return out;
+}
+
+async function isZarrRoot(dir: string) {
+  return (await stat(join(dir, '.zgroup')).catch(() => undefined))?.isFile() ?? false;
+}
+
+async function localZarrRef(dir: string): Promise<SessionRef> {
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
+  const lines: string[] = [];
+  let size = 0;
+  for (const f of files) {
+    const p = join(f.parentPath, f.name);
+    const st = await stat(p);
+    size += st.size;
+    lines.push(`${relative(dir, p).split(sep).join('/')}\t${st.size}\t${st.mtimeMs}`);
+  }
+  lines.sort();
+  const newest = Math.max(0, ...lines.map((l) => Number(l.split('\t')[2])));
+  return { uri: pathToFileURL(resolve(dir)).href, size, mtime: new Date(newest).toISOString(), fingerprint: `zarr=${digest(lines)}` };
+}
+
+function parseS3(uri: string) {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!m) throw new InputNotFoundError(uri, 'not an s3://bucket/key URI');
+  return { bucket: m[1], key: m[2].replace(/\/+$/, '') };
+}
+
+async function resolveS3(uri: string, o: InputResolverOptions): Promise<SessionRef[]> {
+  if (!o.s3) throw new InputNotFoundError(uri, 'S3 inputs need S3 configured (ANALYSIS_BUCKET / S3_ENDPOINT)');
+  const { bucket, key } = parseS3(uri);
+  if (o.allowedBuckets?.length && !o.allowedBuckets.includes(bucket)) {
+    throw new InputNotFoundError(uri, `bucket ${bucket} is not an allowed input bucket (${o.allowedBuckets.join(', ')}); set GA_INPUT_BUCKETS`);
+  }
+  // An exact object is one HDF5 session.
+  if (key.endsWith('.nwb')) {
+    try {
+      const h = await o.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return [{ uri: `s3://${bucket}/${key}`, size: h.ContentLength ?? 0, etag: h.ETag, fingerprint: `size=${h.ContentLength};etag=${h.ETag}` }];
+    } catch (e) {
+      if (!(e instanceof S3ServiceException && e.$metadata.httpStatusCode === 404)) throw e;
+      // Not an object: maybe a Zarr folder or an asset prefix; fall through to listing.
+    }
+  }
+  const prefix = key ? `${key}/` : '';
+  const objects: { key: string; size: number; etag: string }[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await o.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
+    for (const c of page.Contents ?? []) objects.push({ key: c.Key!, size: c.Size ?? 0, etag: c.ETag ?? '' });
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  if (objects.length === 0) throw new InputNotFoundError(uri, 'no objects under this S3 location');
+
+  // Zarr roots are folders holding a `.zgroup`; the location itself may be one.
+  const zarrRoots = new Set(
+    objects.filter((x) => x.key.endsWith('/.zgroup')).map((x) => x.key.slice(0, -'/.zgroup'.length)).filter((r) => r === key || r.endsWith('.nwb')),
+  );
+  const rootOf = (k: string) => [...zarrRoots].find((r) => k.startsWith(`${r}/`));
+  const refs: SessionRef[] = [];
+  for (const root of [...zarrRoots].sort()) {
+    if (rootOf(root)) continue; // nested group of a session, not a session
+    const inside = objects.filter((x) => x.key.startsWith(`${root}/`));
+    const zarrDigest = digest(inside.map((x) => `${x.key.slice(root.length + 1)}\t${x.size}\t${x.etag}`).sort());
+    refs.push({
+      uri: `s3://${bucket}/${root}`,
+      size: inside.reduce((a, x) => a + x.size, 0),
+      etag: `zarr:${zarrDigest}`,
+      fingerprint: `zarr=${zarrDigest}`,
+    });
+  }
+  for (const x of objects) {
+    if (x.key.endsWith('.nwb') && !rootOf(x.key)) {
+      refs.push({ uri: `s3://${bucket}/${x.key}`, size: x.size, etag: x.etag, fingerprint: `size=${x.size};etag=${x.etag}` });
+    }
+  }
+  return refs.sort((a, b) => (a.uri < b.uri ? -1 : 1));
+}
