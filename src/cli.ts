@@ -1,0 +1,154 @@
+// The one entry point: `npx tsx src/cli.ts <command>` (`npm run cli -- <command>`).
+//   start     the main job on the embedded default (npm start)
+//   dispatch  start one workflow per (mouse, parameter set) from job files
+//   worker    run a worker
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Command } from 'commander';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { planDispatch, startPlanned, type DispatchRow } from './client/dispatch.js';
+import { followRuns, type FollowedRun } from './client/progress.js';
+import { prepareSamples } from './client/samples.js';
+import { createRuntime } from './runtime.js';
+import { ValidationError } from './schemas/errors.js';
+import { connectClient, connectWorker } from './temporal/connection.js';
+import { createWorker } from './temporal/worker-factory.js';
+import { codeVersion } from './version.js';
+import { runWorker } from './worker.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Variables from the env file `scripts/services.sh up` writes; explicit environment wins. */
+function servicesEnv(): Record<string, string> {
+  const file = join(process.env.GA_STATE_DIR ?? join(repoRoot, '.services'), 'env');
+  if (!existsSync(file)) return {};
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+function printDispatch(rows: DispatchRow[]) {
+  console.log(table([['job', 'subject', 'analysis', 'status', 'workflow id'], ...rows.map((r) => [r.jobFile.split('/').slice(-2).join('/'), r.subjectId ?? '', r.analysisName ?? '', r.status, r.workflowId ?? ''])]));
+}
+
+function uiLink(config: Config, query: string): string | undefined {
+  const base = config.temporal.uiUrl;
+  return base ? `${base}/namespaces/${config.temporal.namespace}/workflows?query=${encodeURIComponent(query)}` : undefined;
+}
+
+// The worker's own INFO lines (bundle build, state changes) would bury the progress display.
+Runtime.install({ logger: new DefaultLogger(process.env.GA_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+
+const program = new Command().name('grouped-analysis').description('Per-mouse grouped analyses of the dynamic foraging task on Temporal.');
+
+program
+  .command('start')
+  .description('Run the main job on the embedded default: local Temporal dev server, results and records in ./results, sample mice.')
+  .option('--fresh', 'start over with a new analysis tag (new dedup keys)')
+  .action(async (o: { fresh?: boolean }) => {
+    const t0 = Date.now();
+    const tag = o.fresh ? `sample-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}` : 'sample';
+    const results = join(repoRoot, 'results');
+    const env = {
+      ...servicesEnv(),
+      ...process.env,
+      // Embedded default: results and records as plain files, Temporal for orchestration.
+      ANALYSIS_BUCKET: '',
+      MONGODB_URI: '',
+      GA_LOCAL_RESULTS_DIR: join(results, 'outputs'),
+      GA_LOCAL_RECORDS_DIR: join(results, 'records'),
+      GA_DATA_ROOT: repoRoot,
+      TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? 'grouped-analysis-local',
+    };
+    const config = loadConfig(env);
+    console.log('Preparing sample data (generated once, then cached) ...');
+    const batches = await prepareSamples(repoRoot, join(repoRoot, '.cache', 'sample-data'), join(results, 'jobs'), tag);
+    const runtime = await createRuntime(config, env);
+    const client = await connectClient(config.temporal);
+    const worker = await createWorker({
+      connection: await connectWorker(config.temporal),
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: runtime.activities,
+      maxConcurrentActivityTaskExecutions: config.concurrency.maxConcurrentActivities,
+    });
+    const batchTag = `start-${tag}`;
+    const summary = await worker.runUntil(async () => {
+      const rows: DispatchRow[] = [];
+      for (const b of batches) {
+        const planned = await planDispatch({ jobs: [b.jobsDir], parametersFile: b.parametersFile, codeVersion: codeVersion(env), batchTag, sessionParallelism: config.concurrency.sessionParallelism });
+        rows.push(...(await startPlanned(planned, { client, taskQueue: config.temporal.taskQueue, records: runtime.records })));
+      }
+      printDispatch(rows);
+      return await followRuns(client, rows.filter((r) => r.status === 'started' || r.status === 'already-running'));
+    });
+    const records = await runtime.records.find({ equals: { 'analysis.tag': tag }, sortBy: 'subject_id' });
+    console.log('\nSummary');
+    const ran = new Map(summary.map((s: FollowedRun) => [s.row.dedupKey, s]));
+    console.log(
+      table([
+        ['mouse', 'analysis', 'sessions', 'status', 'record id', 'output folder', 'wall time'],
+        ...records.map((r) => {
+          const run = ran.get(r._id);
+          return [r.subject_id, r.analysis.name, String(r.inputs.files.length), run ? (run.error ? `failed: ${run.error}` : r.status) : 'already done', r._id.slice(0, 16), fileURLToPath(r.location), run ? `${run.seconds.toFixed(1)} s` : '-'];
+        }),
+      ]),
+    );
+    const link = uiLink(config, `BatchTag="${batchTag}"`);
+    if (link) console.log(`\nTemporal UI (this batch): ${link}`);
+    console.log(`Done in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
+    await runtime.close();
+    await client.connection.close();
+    if (summary.some((s) => s.error)) process.exitCode = 1;
+  });
+
+program
+  .command('dispatch')
+  .description('Start one workflow per (mouse, parameter set) from job files (the lab\'s job_dict/*.json).')
+  .argument('<jobs...>', 'job JSON files or folders of them')
+  .option('-p, --parameters <file>', 'analysis_parameters.json (single, distributed, or fixed + distributed)')
+  .option('-a, --analysis <name>', 'analysis to run (overrides analysis_name in the parameters)')
+  .option('--dry-run', 'validate and print the keys without starting anything')
+  .option('--wait', 'follow the runs to the end')
+  .option('--batch-tag <tag>', 'label the runs (BatchTag search attribute)')
+  .action(async (jobs: string[], o: { parameters?: string; analysis?: string; dryRun?: boolean; wait?: boolean; batchTag?: string }) => {
+    const env = { ...servicesEnv(), ...process.env };
+    const config = loadConfig(env);
+    const planned = await planDispatch({ jobs, parametersFile: o.parameters, analysis: o.analysis, codeVersion: codeVersion(env), batchTag: o.batchTag, sessionParallelism: config.concurrency.sessionParallelism });
+    if (o.dryRun) {
+      console.log(table([['job', 'subject', 'analysis', 'dedup key', 'workflow id'], ...planned.map((p) => [p.jobFile, p.input.subjectId, p.input.analysisName, p.input.dedupKey, p.workflowId])]));
+      return;
+    }
+    const runtime = await createRuntime(config, env);
+    const client = await connectClient(config.temporal);
+    const rows = await startPlanned(planned, { client, taskQueue: config.temporal.taskQueue, records: runtime.records });
+    printDispatch(rows);
+    if (o.wait) {
+      const runs = await followRuns(client, rows.filter((r) => r.status === 'started' || r.status === 'already-running'));
+      if (runs.some((r) => r.error)) process.exitCode = 1;
+    }
+    await runtime.close();
+    await client.connection.close();
+  });
+
+program
+  .command('worker')
+  .description('Run a worker for the configured task queue until SIGINT/SIGTERM.')
+  .action(async () => runWorker({ ...servicesEnv(), ...process.env }));
+
+program.parseAsync().catch((e: unknown) => {
+  // Bad input and configuration: the message names the file/variable and the fix.
+  if (e instanceof ValidationError || e instanceof ConfigError) console.error(e.message);
+  else console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exit(e instanceof ValidationError || e instanceof ConfigError ? 2 : 1);
+});

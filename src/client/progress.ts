@@ -1,0 +1,62 @@
+// Follows running workflows through their `progress` query and draws one bar per run.
+import type { Client } from '@temporalio/client';
+import type { AnalysisProgress, AnalysisWorkflowResult } from '../workflows/analysis-types.js';
+import type { DispatchRow } from './dispatch.js';
+
+export interface FollowedRun {
+  row: DispatchRow;
+  result?: AnalysisWorkflowResult;
+  error?: string;
+  seconds: number;
+}
+
+function bar(p: AnalysisProgress | undefined, width = 20): string {
+  const done = p ? (p.sessionsTotal ? p.sessionsDone / p.sessionsTotal : 0) * 0.8 + (['publishing', 'recording', 'done'].includes(p.step) ? 0.2 : 0) : 0;
+  const n = Math.round(done * width);
+  return `[${'#'.repeat(n)}${'.'.repeat(width - n)}]`;
+}
+
+export async function followRuns(client: Client, rows: DispatchRow[], out: NodeJS.WriteStream = process.stdout): Promise<FollowedRun[]> {
+  const started = Date.now();
+  const runs = rows.filter((r) => r.workflowId).map((row) => ({ row, seconds: 0 }) as FollowedRun);
+  const progress = new Map<string, AnalysisProgress>();
+  const finished = runs.map(async (run) => {
+    const handle = client.workflow.getHandle(run.row.workflowId!);
+    try {
+      run.result = (await handle.result()) as AnalysisWorkflowResult;
+    } catch (e) {
+      run.error = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
+    }
+    run.seconds = (Date.now() - started) / 1000;
+  });
+  const tty = out.isTTY;
+  let drawn = 0;
+  const draw = () => {
+    const lines = runs.map((r) => {
+      const p = progress.get(r.row.workflowId!);
+      const state = r.error ? 'failed' : r.result ? r.result.status : (p?.step ?? r.row.status);
+      const sessions = p ? `${p.sessionsDone}/${p.sessionsTotal} sessions` : '';
+      return `${bar(r.result || r.error ? { step: 'done', sessionsDone: 1, sessionsTotal: 1, sessionsFromCache: 0 } : p)} ${r.row.subjectId?.padEnd(8)} ${r.row.analysisName?.padEnd(17)} ${state.padEnd(12)} ${sessions}`;
+    });
+    if (tty) {
+      if (drawn) out.write(`\x1b[${drawn}A`);
+      out.write(lines.map((l) => `\x1b[2K${l}`).join('\n') + '\n');
+      drawn = lines.length;
+    }
+  };
+  const poll = setInterval(() => {
+    for (const r of runs) {
+      if (r.result || r.error) continue;
+      client.workflow
+        .getHandle(r.row.workflowId!)
+        .query<AnalysisProgress>('progress')
+        .then((p) => progress.set(r.row.workflowId!, p))
+        .catch(() => undefined);
+    }
+    draw();
+  }, 400);
+  await Promise.all(finished);
+  clearInterval(poll);
+  draw();
+  return runs;
+}
