@@ -102,7 +102,7 @@ describe('grouped photometry plugin on the real Zarr session', () => {
   }, 60_000);
 
   it('asks the loader for the preprocessed series of each channel and all events', () => {
-    expect(groupedPhotometry.sessionRequest(spec)).toEqual({ channels: ['G_1_preprocessed', 'G_2_preprocessed'] });
+    expect(groupedPhotometry.sessionRequest(spec)).toEqual({ channels: ['G_1_preprocessed', 'G_2_preprocessed'], missingChannels: 'skip' });
     const raw = groupedPhotometry.parameters.schema.parse({ channels: { G_1: 'NAc' }, preprocessing: 'raw' });
     expect(groupedPhotometry.sessionRequest(raw).channels).toEqual(['G_1']);
   });
