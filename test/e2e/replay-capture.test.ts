@@ -1,0 +1,56 @@
+// Runs real workflows (success and bad-input failure) on the dev server, replays their fetched
+// histories on the current code, and — with GA_CAPTURE_HISTORIES=1 — saves them as fixtures for
+// the offline replay test (test/unit/workflows/replay.test.ts).
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planDispatch, startPlanned } from '../../src/client/dispatch.js';
+import { workflowSource } from '../../src/temporal/worker-factory.js';
+import { codeVersion } from '../../src/version.js';
+import { startE2E, type E2E } from '../support/e2e.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'real-nwb');
+
+describe('history replay of real runs', () => {
+  let e: E2E;
+  beforeAll(async () => {
+    e = await startE2E();
+  });
+  afterAll(async () => {
+    await e?.stop();
+  });
+
+  it('replays a completed and a failed run without non-determinism, and reports progress', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ga-replay-'));
+    const tag = `replay-${randomUUID().slice(0, 8)}`;
+    await writeFile(join(dir, 'ok.json'), JSON.stringify({ s3_location: [join(FIXTURES, '697062_2023-11-15_10-02-05.nwb')], group_metadata: { 'subject.subject_id': '697062' } }));
+    const bad = join(dir, 'behavior_600001_2024-01-01_10-00-00.nwb');
+    await writeFile(bad, 'not an NWB file');
+    await writeFile(join(dir, 'bad.json'), JSON.stringify({ s3_location: [bad] }));
+    await writeFile(join(dir, 'params.json'), JSON.stringify({ analysis_parameter: { analysis_name: 'foraging-summary', analysis_tag: tag } }));
+    const planned = await planDispatch({ jobs: [join(dir, 'bad.json'), join(dir, 'ok.json')], parametersFile: join(dir, 'params.json'), codeVersion: codeVersion() });
+    await startPlanned(planned, { client: e.client, taskQueue: e.config.temporal.taskQueue, records: e.runtime.records });
+
+    const histories = [];
+    for (const p of planned) {
+      const handle = e.client.workflow.getHandle(p.workflowId);
+      await handle.result().catch(() => undefined);
+      const progress = await handle.query<{ step: string; sessionsDone: number; sessionsTotal: number }>('progress');
+      expect(progress.step).toBe(p.input.subjectId === '697062' ? 'done' : 'failed');
+      histories.push({ workflowId: p.workflowId, history: await handle.fetchHistory() });
+    }
+    const failures: string[] = [];
+    for await (const r of Worker.runReplayHistories({ ...workflowSource() }, histories)) if (r.error) failures.push(r.error.message);
+    expect(failures).toEqual([]);
+
+    if (process.env.GA_CAPTURE_HISTORIES === '1') {
+      const out = join(import.meta.dirname, '..', 'fixtures', 'histories');
+      for (const h of histories) {
+        await writeFile(join(out, `${h.workflowId.split('/').slice(0, 2).join('-')}-${h.workflowId.includes('600001') ? 'failed' : 'completed'}.json`), JSON.stringify(h.history));
+      }
+    }
+  });
+});
