@@ -4,6 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import { createAnalysisActivities, type AnalysisActivityDeps } from './activities/analysis.js';
+import { createDispatchActivities } from './activities/dispatch.js';
 import { createSelfCheckActivities } from './activities/self-check.js';
 import type { ProcessingRecord } from './activities/record.js';
 import { getAnalysis } from './analyses/registry.js';
@@ -12,12 +13,16 @@ import { createS3Resolver } from './nwb/s3.js';
 import { readSession } from './nwb/session.js';
 import { objectStoreFor, recordStoreFor, s3ClientFor } from './stores/from-config.js';
 import { resolveSessionFiles } from './stores/inputs.js';
+import { connectClient } from './temporal/connection.js';
+import type { Client } from '@temporalio/client';
 import type { RecordStore } from './stores/record-store.js';
 import { codeVersion } from './version.js';
 
 export interface Runtime {
   deps: AnalysisActivityDeps;
-  activities: ReturnType<typeof createAnalysisActivities> & ReturnType<typeof createSelfCheckActivities>;
+  activities: ReturnType<typeof createAnalysisActivities> &
+    ReturnType<typeof createSelfCheckActivities> &
+    ReturnType<typeof createDispatchActivities>;
   records: RecordStore<ProcessingRecord>;
   close(): Promise<void>;
 }
@@ -49,10 +54,22 @@ export async function createRuntime(config: Config, env: NodeJS.ProcessEnv = pro
     workerIdentity: `${process.pid}@${hostname()}`,
     now: () => new Date(),
   };
+  // The scheduled dispatch starts workflows: a client, opened on first use only.
+  let client: Promise<Client> | undefined;
+  const dispatch = createDispatchActivities({
+    client: () => (client ??= connectClient(config.temporal)),
+    records,
+    taskQueue: config.temporal.taskQueue,
+    codeVersion: deps.codeVersion,
+    sessionParallelism: config.concurrency.sessionParallelism,
+  });
   return {
     deps,
-    activities: { ...createAnalysisActivities(deps), ...createSelfCheckActivities() },
+    activities: { ...createAnalysisActivities(deps), ...createSelfCheckActivities(), ...dispatch },
     records,
-    close: () => records.close(),
+    async close() {
+      await records.close();
+      if (client) await (await client).connection.close();
+    },
   };
 }
