@@ -11,6 +11,12 @@ function render(schema: z.ZodType, id: string, title: string, io: 'input' | 'out
   return `${JSON.stringify({ $id: id, title, ...json }, null, 2)}\n`;
 }
 
+/** The JSON Schema of one analysis's specification: `[file name, content]`. */
+export function analysisSchemaFile(spec: AnalysisParameterSpec): [string, string] {
+  const name = `analysis-${spec.name}.schema.json`;
+  return [name, render(spec.schema, name, `Specification of the "${spec.name}" analysis (v${spec.version})`, 'input')];
+}
+
 /**
  * File name -> content of every committed JSON Schema under `schemas/`: the generic documents and
  * one per analysis specification given (the analyses live above this layer, so callers pass them).
@@ -31,9 +37,10 @@ export function renderJsonSchemas(specs: readonly AnalysisParameterSpec[]): Reco
       'output',
     ),
   };
-  for (const spec of specs) {
-    const name = `spec.${spec.name}.schema.json`;
-    files[name] = render(spec.schema, name, `Specification of the "${spec.name}" analysis (v${spec.version})`, 'input');
+  for (const [name, content] of specs.map(analysisSchemaFile)) {
+    // An analysis named "parameters" would overwrite the parameters file's schema.
+    if (name in files) throw new Error(`analysis schema ${name} collides with a generic schema: rename the analysis`);
+    files[name] = content;
   }
   return files;
 }

@@ -1,14 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { groupedPhotometrySpec } from '../../../src/analyses/grouped-photometry/spec.js';
+import { ANALYSES } from '../../../src/analyses/registry.js';
 import { renderJsonSchemas } from '../../../src/schemas/json-schemas.js';
 
 const dir = new URL('../../../schemas/', import.meta.url);
 
 describe('committed JSON Schemas', () => {
-  const rendered = renderJsonSchemas([groupedPhotometrySpec]);
+  // From the registry, so a newly registered analysis is covered without editing this test.
+  const rendered = renderJsonSchemas(ANALYSES.map((a) => a.parameters));
 
-  it('are exactly what scripts/export-schemas.ts writes (run it after changing a zod schema)', () => {
+  it('are exactly what `npm run schemas` writes (run it after changing a zod schema or adding an analysis)', () => {
     const committed = readdirSync(dir).filter((f) => f.endsWith('.schema.json')).sort();
     expect(committed).toEqual(Object.keys(rendered).sort());
     for (const [name, content] of Object.entries(rendered)) {
@@ -16,11 +17,26 @@ describe('committed JSON Schemas', () => {
     }
   });
 
-  it('describe the job, parameters file, record and the analysis specification', () => {
+  it('include one schema per registered analysis, each parameter described', () => {
+    for (const a of ANALYSES) {
+      const spec = JSON.parse(rendered[`analysis-${a.parameters.name}.schema.json`]) as {
+        properties: Record<string, { description?: string }>;
+        additionalProperties: boolean;
+      };
+      expect(spec.additionalProperties, a.parameters.name).toBe(false);
+      for (const [name, prop] of Object.entries(spec.properties)) expect(prop.description, `${a.parameters.name}.${name}`).toBeTruthy();
+    }
+  });
+
+  it('refuse an analysis whose schema file would overwrite a generic one', () => {
+    expect(() => renderJsonSchemas([{ ...ANALYSES[0].parameters, name: 'parameters' }])).toThrow(/collides/);
+  });
+
+  it('describe the job, parameters file, record and the grouped analysis specification', () => {
     const job = JSON.parse(rendered['job.schema.json']) as { required: string[]; additionalProperties: unknown };
     expect(job.required).toEqual(['s3_location']);
     expect(job.additionalProperties).toEqual({}); // unknown job fields are kept
-    const spec = JSON.parse(rendered['spec.grouped-analysis.schema.json']) as {
+    const spec = JSON.parse(rendered['analysis-grouped-analysis.schema.json']) as {
       properties: Record<string, { default?: unknown; description?: string }>;
       additionalProperties: boolean;
     };
@@ -28,7 +44,6 @@ describe('committed JSON Schemas', () => {
     expect(spec.properties.last_N_sess.default).toBe(5);
     expect(spec.properties.signal_window_s.default).toEqual([0.33, 1]);
     expect(spec.properties.plot_types.default).toEqual(['avg_lastN_sess']);
-    for (const [name, prop] of Object.entries(spec.properties)) expect(prop.description, name).toBeTruthy();
     const params = JSON.parse(rendered['analysis-parameters.schema.json']) as { anyOf: unknown[] };
     expect(params.anyOf).toHaveLength(4);
     const record = JSON.parse(rendered['processing-record.schema.json']) as { required: string[] };
