@@ -11,9 +11,12 @@ function render(schema: z.ZodType, id: string, title: string, io: 'input' | 'out
   return `${JSON.stringify({ $id: id, title, ...json }, null, 2)}\n`;
 }
 
+/** The file under `schemas/` that holds the JSON Schema of the analysis named `name`. */
+export const analysisSchemaName = (name: string) => `analysis-${name}.schema.json`;
+
 /** The JSON Schema of one analysis's specification: `[file name, content]`. */
 export function analysisSchemaFile(spec: AnalysisParameterSpec): [string, string] {
-  const name = `analysis-${spec.name}.schema.json`;
+  const name = analysisSchemaName(spec.name);
   return [name, render(spec.schema, name, `Specification of the "${spec.name}" analysis (v${spec.version})`, 'input')];
 }
 
