@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context, activityInfo } from '@temporalio/activity';
 import { canonicalJson } from '../schemas/canonical-json.js';
+import { workflowIdFor } from '../schemas/dedup-key.js';
 import { decodePartial, encodePartial } from '../analyses/codec.js';
 import type { AnalysisContext, AnyAnalysis, SessionOutput } from '../analyses/define.js';
 import type { LoadedSession, SessionReadRequest } from '../nwb/session.js';
@@ -11,6 +12,8 @@ import { isNwbError } from '../nwb/errors.js';
 import type { ObjectStore } from '../stores/object-store.js';
 import type { RecordStore } from '../stores/record-store.js';
 import { InputNotFoundError } from '../stores/inputs.js';
+import { REPORT_NAME, SESSIONS_TABLE } from '../report/outputs.js';
+import { buildRunReport } from '../report/run-report.js';
 import type {
   AnalysisWorkflowInput,
   AnalysisWorkflowResult,
@@ -219,19 +222,47 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       return { outputs, summary: def.summary.parse(summary) as unknown, warnings };
     },
 
-    async publishResults(args: { workflow: AnalysisWorkflowInput; outputs: OutputEntry[] }): Promise<OutputEntry[]> {
+    async publishResults(args: {
+      workflow: AnalysisWorkflowInput;
+      outputs: OutputEntry[];
+      // What the report shows beyond the outputs; absent parts are shown as not recorded.
+      sessions?: SessionRef[];
+      timings?: StepTiming[];
+      warnings?: string[];
+    }): Promise<OutputEntry[]> {
+      const w = args.workflow;
       // Verify every output as stored before the record makes the run count as complete.
       for (const o of args.outputs) {
-        const head = await deps.results.head(outputPrefix(args.workflow) + o.name);
+        const head = await deps.results.head(outputPrefix(w) + o.name);
         if (!head || head.size !== o.size || (head.sha256 && head.sha256 !== o.sha256)) {
           throw new Error(`output ${o.uri} is missing or differs from what was written (size ${head?.size} vs ${o.size})`);
         }
       }
-      const manifest = { dedup_key: args.workflow.dedupKey, outputs: args.outputs };
-      const put = await deps.results.put(outputPrefix(args.workflow) + 'manifest.json', JSON.stringify(manifest, null, 2), {
-        contentType: 'application/json',
-      });
-      return [...args.outputs, { name: 'manifest.json', uri: deps.results.uri(put.key), size: put.size, sha256: put.sha256! }];
+      const put = async (name: string, body: string, contentType: string): Promise<OutputEntry> => {
+        const stored = await deps.results.put(outputPrefix(w) + name, body, { contentType });
+        return { name, uri: deps.results.uri(stored.key), size: stored.size, sha256: stored.sha256! };
+      };
+      const hasSessions = args.outputs.some((o) => o.name === SESSIONS_TABLE);
+      const report = await put(
+        REPORT_NAME,
+        buildRunReport({
+          dedupKey: w.dedupKey,
+          workflowId: workflowIdFor({ analysisName: w.analysisName, subjectId: w.subjectId, analysisTag: w.analysisTag, key: w.dedupKey }),
+          subjectId: w.subjectId,
+          analysis: { name: w.analysisName, version: w.analysisVersion, tag: w.analysisTag },
+          codeVersion: w.codeVersion,
+          parameters: w.parameters,
+          inputs: { locations: w.inputs.locations, files: w.inputs.files ?? [], sessions: args.sessions },
+          timings: args.timings ?? [],
+          warnings: args.warnings ?? [],
+          outputs: args.outputs,
+          sessionsCsv: hasSessions ? new TextDecoder().decode(await deps.results.get(outputPrefix(w) + SESSIONS_TABLE)) : undefined,
+        }),
+        'text/html; charset=utf-8',
+      );
+      const published = [...args.outputs, report];
+      const manifest = await put('manifest.json', JSON.stringify({ dedup_key: w.dedupKey, outputs: published }, null, 2), 'application/json');
+      return [...published, manifest];
     },
 
     async writeRecord(a: WriteRecordArgs): Promise<void> {

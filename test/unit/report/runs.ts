@@ -1,0 +1,61 @@
+// Valid workflow inputs and processing records for the report and result-query tests: keys
+// computed as the dispatcher does, outputs actually stored in the given object store.
+import { buildProcessingRecord } from '../../../src/activities/record.js';
+import { computeDedupKey } from '../../../src/schemas/dedup-key.js';
+import type { ProcessingRecord } from '../../../src/schemas/record.js';
+import type { ObjectStore } from '../../../src/stores/object-store.js';
+import type { AnalysisWorkflowInput, OutputEntry } from '../../../src/workflows/analysis-types.js';
+
+export interface RunSpec {
+  subjectId: string;
+  analysisName?: string;
+  tag?: string;
+  codeVersion?: string;
+  /** Varies the key between otherwise equal runs. */
+  sessions?: number;
+}
+
+export function workflowInput(s: RunSpec): AnalysisWorkflowInput {
+  const analysisName = s.analysisName ?? 'foraging-summary';
+  const tag = s.tag ?? 't1';
+  const codeVersion = s.codeVersion ?? '0.1.0+src.0123456789ab';
+  const locations = Array.from({ length: s.sessions ?? 2 }, (_, i) => `s3://data/behavior_${s.subjectId}_2025-01-0${i + 1}_10-00-00`);
+  const parameters = { analysis_name: analysisName, analysis_tag: tag, min_finished_trials: 50 };
+  const dedupKey = computeDedupKey({ analysisName, analysisVersion: '1.0.0', codeVersion, inputLocations: locations, parameters });
+  return { analysisName, analysisVersion: '1.0.0', codeVersion, dedupKey, subjectId: s.subjectId, analysisTag: tag, parameters, inputs: { locations } };
+}
+
+/** Stores `files` under `<key>/` and returns their output entries, as computeGroup does. */
+export async function storeOutputs(store: ObjectStore, key: string, files: Record<string, string | Uint8Array>): Promise<OutputEntry[]> {
+  const out: OutputEntry[] = [];
+  for (const [name, body] of Object.entries(files)) {
+    const put = await store.put(`${key}/${name}`, body);
+    out.push({ name, uri: store.uri(put.key), size: put.size, sha256: put.sha256! });
+  }
+  return out;
+}
+
+/** A finished (completed or failed) record of run `s`, its outputs in `store`. */
+export function finishedRecord(
+  store: ObjectStore,
+  s: RunSpec,
+  o: { outputs?: OutputEntry[]; endedAt?: string; failed?: boolean } = {},
+): ProcessingRecord {
+  const w = workflowInput(s);
+  const endedAt = o.endedAt ?? '2025-02-01T10:00:05.000Z';
+  const startedAt = new Date(Date.parse(endedAt) - 5000).toISOString();
+  return buildProcessingRecord({
+    workflow: w,
+    status: o.failed ? 'failed' : 'completed',
+    sessions: w.inputs.locations.map((l) => ({ uri: `${l}/nwb/x.nwb`, size: 1000, fingerprint: 'f' })),
+    outputs: o.outputs ?? [],
+    warnings: [],
+    timings: [{ step: 'resolve', startedAt, endedAt }],
+    startedAt,
+    endedAt,
+    ...(o.failed ? { error: { message: 'not an HDF5 file <bad>', step: 'sessions', file: 's3://data/x.nwb' } } : {}),
+    codeVersion: w.codeVersion,
+    workerIdentity: '1@test',
+    outputLocation: store.uri(w.dedupKey),
+  });
+}
