@@ -1,0 +1,96 @@
+// Incremental re-analysis with the real activities (createAnalysisActivities over local-folder
+// stores, as a worker with GA_LOCAL_RESULTS_DIR / GA_LOCAL_RECORDS_DIR): a mouse that gained one
+// session recomputes only that session plus the group step; cached partials give the same
+// outputs, byte for byte, as computing everything afresh.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDataset } from '../../../src/generator/generate.js';
+import { localRuntime, planJob, runMouse, type LocalRuntime, type MouseRun } from '../../../bench/lib/local-run.js';
+
+const CHANNELS = { G_1: 'NAc', G_2: 'DMS' };
+const parameters = (tag: string) => ({ analysis_name: 'grouped-analysis', analysis_tag: tag, channels: CHANNELS, plot_types: ['avg_lastN_sess', 'weekly'] });
+
+let dir: string;
+let sessions: string[];
+let subject: string;
+let warm: LocalRuntime;
+let first: MouseRun;
+let grown: MouseRun;
+let loadsBefore: number;
+
+const uri = (p: string) => pathToFileURL(p).href;
+/** sha256 per output name, leaving out the manifest (it names the store's URIs) and `skip`. */
+const digests = (run: MouseRun, skip: string[] = []) =>
+  Object.fromEntries(run.outputs.filter((o) => o.name !== 'manifest.json' && !skip.includes(o.name)).map((o) => [o.name, o.sha256]));
+
+async function analyse(rt: LocalRuntime, files: string[], tag: string, jobDir: string): Promise<MouseRun> {
+  const input = await planJob(join(dir, jobDir), { subjectId: subject, sessions: files, parameters: parameters(tag) }, rt.runtime.deps.codeVersion);
+  return await runMouse(rt.activities, input);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ga-incremental-'));
+  const data = join(dir, 'data');
+  const summary = await generateDataset(
+    { seed: 31, mice: 1, sessions: 4, trials: 120, format: 'mixed', channels: ['G_1', 'G_2'], skipWeekends: false },
+    data,
+  );
+  subject = summary.mice[0].subject_id;
+  const folder = join(data, summary.mice[0].folder);
+  sessions = (await readdir(folder)).filter((f) => f.endsWith('.nwb')).sort().map((f) => join(folder, f));
+  warm = await localRuntime(join(dir, 'warm'));
+  first = await analyse(warm, sessions.slice(0, 3), 'T1', 'jobs-3');
+  loadsBefore = warm.loads.length;
+  grown = await analyse(warm, sessions, 'T1', 'jobs-4');
+}, 120_000);
+
+afterAll(async () => {
+  await warm?.runtime.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('a mouse that gained one session', () => {
+  it('first run: every session computed from its file', () => {
+    expect(first.sessions.map((s) => s.fromCache)).toEqual([false, false, false]);
+    expect(warm.loads.slice(0, loadsBefore)).toEqual(sessions.slice(0, 3).map(uri));
+  });
+
+  it('second run: the three known sessions come from the cache, only the new one is read and computed', () => {
+    expect(grown.sessions.map((s) => s.fromCache)).toEqual([true, true, true, false]);
+    expect(grown.sessions.slice(0, 3).map((s) => s.partialKey)).toEqual(first.sessions.map((s) => s.partialKey));
+    expect(warm.loads.slice(loadsBefore)).toEqual([uri(sessions[3])]);
+    // The group step ran again over all four sessions.
+    expect((grown.summary as { counts: { sessions_used: number } }).counts.sessions_used).toBe(4);
+    console.log(`incremental: first run ${first.ms.total.toFixed(0)} ms, after adding one session ${grown.ms.total.toFixed(0)} ms (sessions ${grown.ms.sessions.toFixed(0)} ms, group ${grown.ms.group.toFixed(0)} ms)`);
+  });
+
+  it('the unchanged sessions keep byte-identical per-session tables', () => {
+    const before = digests(first);
+    const after = digests(grown);
+    const perSession = Object.keys(before).filter((n) => n.startsWith('sessions/'));
+    expect(perSession).toHaveLength(9); // df_trials, df_events, df_fip of 3 sessions
+    for (const name of perSession) expect(after[name], name).toBe(before[name]);
+  });
+
+  it('cached partials give the same outputs as computing every session afresh', async () => {
+    const fresh = await localRuntime(join(dir, 'fresh'));
+    try {
+      const cold = await analyse(fresh, sessions, 'T1', 'jobs-4-fresh');
+      expect(cold.sessions.map((s) => s.fromCache)).toEqual([false, false, false, false]);
+      expect(digests(grown)).toEqual(digests(cold));
+      expect(cold.summary).toEqual(grown.summary);
+    } finally {
+      await fresh.runtime.close();
+    }
+  });
+
+  it('the same sessions under a new analysis tag reuse every partial and reproduce the outputs', async () => {
+    const again = await analyse(warm, sessions.slice(0, 3), 'T2', 'jobs-3-T2');
+    expect(again.sessions.map((s) => s.fromCache)).toEqual([true, true, true]);
+    // The run report (index.html) shows the analysis tag; every other output is unchanged.
+    expect(digests(again, ['index.html'])).toEqual(digests(first, ['index.html']));
+  });
+});
