@@ -70,7 +70,7 @@ function sessionsSection(csv: string | undefined): Html {
 }
 
 function timingsTable(timings: RunReportInput['timings']): Html {
-  if (timings.length === 0) return html`<span class="empty">not recorded</span>`;
+  if (timings.length === 0) return html`<span class="empty">not recorded in this report; the processing record has every step</span>`;
   const total = elapsedMs(timings[0].startedAt, timings[timings.length - 1].endedAt);
   return html`<table id="timings"><thead><tr><th>step</th><th>started</th><th>duration</th></tr></thead><tbody>
 ${timings.map((t) => html`<tr><td>${t.step}</td><td>${formatDateTime(t.startedAt)}</td><td class="num">${formatDuration(elapsedMs(t.startedAt, t.endedAt))}</td></tr>`)}

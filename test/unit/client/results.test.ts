@@ -8,31 +8,22 @@ import type { ProcessingRecord } from '../../../src/schemas/record.js';
 import { downloadOutputs, findRecord, listRecords, recordQuery, ResultsError, statusCounts } from '../../../src/client/results.js';
 import { LocalObjectStore } from '../../../src/stores/local.js';
 import { LocalRecordStore } from '../../../src/stores/local-records.js';
-import { finishedRecord, storeOutputs, workflowInput, type RunSpec } from '../report/runs.js';
+import { finishedRecord, runNames, seedRuns, storeOutputs, workflowInput } from '../report/runs.js';
 
 const tmp = (p: string) => mkdtemp(join(tmpdir(), p));
 
 describe('result queries on local stores', () => {
   let store: LocalObjectStore;
   let records: LocalRecordStore<ProcessingRecord>;
-  const runs: Record<string, ProcessingRecord> = {};
-
-  const add = async (name: string, spec: RunSpec, endedAt: string, o: { failed?: boolean; files?: Record<string, string> } = {}) => {
-    const outputs = o.files ? await storeOutputs(store, workflowInput(spec).dedupKey, o.files) : [];
-    runs[name] = finishedRecord(store, spec, { outputs, endedAt, failed: o.failed });
-    await records.upsert(runs[name]);
-  };
+  let runs: Awaited<ReturnType<typeof seedRuns>>;
 
   beforeAll(async () => {
     store = new LocalObjectStore(await tmp('ga-results-out-'));
     records = new LocalRecordStore(await tmp('ga-results-rec-'));
-    await add('a', { subjectId: '697062' }, '2025-02-01T10:00:00.000Z', { files: { 'sessions.csv': 'a\n1\n', 'figures/x.png': 'png', 'index.html': '<p>' } });
-    await add('b', { subjectId: '697062', analysisName: 'grouped-analysis' }, '2025-02-02T23:59:59.000Z');
-    await add('c', { subjectId: '717531', tag: 't2', codeVersion: 'v1.2.0' }, '2025-02-03T00:00:00.000Z');
-    await add('d', { subjectId: '717531', sessions: 3 }, '2025-02-04T08:00:00.000Z', { failed: true });
+    runs = await seedRuns(store, records);
   });
 
-  const ids = (rs: ProcessingRecord[]) => rs.map((r) => Object.entries(runs).find(([, x]) => x._id === r._id)![0]);
+  const ids = (rs: ProcessingRecord[]) => runNames(runs, rs);
 
   it('lists newest first, with every filter and the total beyond the limit', async () => {
     expect(ids((await listRecords(records, {})).records)).toEqual(['d', 'c', 'b', 'a']);

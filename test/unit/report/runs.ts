@@ -4,6 +4,7 @@ import { buildProcessingRecord } from '../../../src/activities/record.js';
 import { computeDedupKey } from '../../../src/schemas/dedup-key.js';
 import type { ProcessingRecord } from '../../../src/schemas/record.js';
 import type { ObjectStore } from '../../../src/stores/object-store.js';
+import type { RecordStore } from '../../../src/stores/record-store.js';
 import type { AnalysisWorkflowInput, OutputEntry } from '../../../src/workflows/analysis-types.js';
 
 export interface RunSpec {
@@ -59,3 +60,26 @@ export function finishedRecord(
     outputLocation: store.uri(w.dedupKey),
   });
 }
+
+/**
+ * Four runs for the query tests, newest last in this list: a (697062, with three outputs),
+ * b (697062, grouped-analysis), c (717531, tag t2, code v1.2.0), d (717531, failed).
+ */
+export async function seedRuns(store: ObjectStore, records: RecordStore<ProcessingRecord>): Promise<Record<'a' | 'b' | 'c' | 'd', ProcessingRecord>> {
+  const add = async (spec: RunSpec, endedAt: string, o: { failed?: boolean; files?: Record<string, string> } = {}) => {
+    const outputs = o.files ? await storeOutputs(store, workflowInput(spec).dedupKey, o.files) : [];
+    const record = finishedRecord(store, spec, { outputs, endedAt, failed: o.failed });
+    await records.upsert(record);
+    return record;
+  };
+  return {
+    a: await add({ subjectId: '697062' }, '2025-02-01T10:00:00.000Z', { files: { 'sessions.csv': 'a\n1\n', 'figures/x.png': 'png', 'index.html': '<p>' } }),
+    b: await add({ subjectId: '697062', analysisName: 'grouped-analysis' }, '2025-02-02T23:59:59.000Z'),
+    c: await add({ subjectId: '717531', tag: 't2', codeVersion: 'v1.2.0' }, '2025-02-03T00:00:00.000Z'),
+    d: await add({ subjectId: '717531', sessions: 3 }, '2025-02-04T08:00:00.000Z', { failed: true }),
+  };
+}
+
+/** The names ('a'...'d') of these records, in their order. */
+export const runNames = (runs: Record<string, ProcessingRecord>, found: readonly ProcessingRecord[]): string[] =>
+  found.map((r) => Object.entries(runs).find(([, x]) => x._id === r._id)![0]);
