@@ -44,6 +44,7 @@ export const CONFIG_VARIABLES = {
   GA_MAX_CONCURRENT_WORKFLOW_TASKS: { expected: 'an integer from 1 to 10000', example: '40' },
   GA_SESSION_PARALLELISM: { expected: 'an integer from 1 to 10000', example: '4' },
   GA_DATA_ROOT: { expected: 'an existing folder that local data locations must lie in', example: '/data' },
+  GA_INPUT_BUCKETS: { expected: 'comma-separated S3 buckets that job inputs may be read from (unset = any)', example: 'my-data-bucket,my-other-bucket' },
 } as const satisfies Record<string, VariableInfo>;
 
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -99,6 +100,8 @@ export const ConfigSchema = z.strictObject({
   }),
   /** Local data locations must resolve inside this folder; absent = no containment check. */
   dataRoot: Path.optional(),
+  /** S3 inputs must be in one of these buckets; absent = any bucket. */
+  inputBuckets: z.array(z.string().min(3)).min(1).optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -279,6 +282,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataRootRaw = read('GA_DATA_ROOT', Path);
   const dataRoot = dataRootRaw === undefined ? undefined : path.resolve(dataRootRaw);
   if (dataRoot !== undefined && !isDirectory(dataRoot)) problem('GA_DATA_ROOT', `no folder at ${JSON.stringify(dataRoot)}`);
+  const inputBuckets = read(
+    'GA_INPUT_BUCKETS',
+    z.string().transform((v) => v.split(',').map((b) => b.trim())).pipe(z.array(z.string().regex(S3_BUCKET)).min(1)),
+  );
 
   if (problems.length > 0) throw new ConfigError(problems);
   return ConfigSchema.parse({
@@ -301,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recordStore,
     concurrency: { maxConcurrentActivities, maxConcurrentWorkflowTasks, sessionParallelism },
     ...(dataRoot !== undefined && { dataRoot }),
+    ...(inputBuckets !== undefined && { inputBuckets }),
   });
 }
 

@@ -12,7 +12,7 @@ import { openNwb } from './nwb/open.js';
 import { createS3Resolver } from './nwb/s3.js';
 import { readSession } from './nwb/session.js';
 import { objectStoreFor, recordStoreFor, s3ClientFor } from './stores/from-config.js';
-import { resolveSessionFiles } from './stores/inputs.js';
+import { readInputFile, resolveSessionFiles, type InputResolverOptions } from './stores/inputs.js';
 import { connectClient } from './temporal/connection.js';
 import type { Client } from '@temporalio/client';
 import type { RecordStore } from './stores/record-store.js';
@@ -33,15 +33,17 @@ export async function createRuntime(config: Config, env: NodeJS.ProcessEnv = pro
   const remote = s3
     ? createS3Resolver({ client: s3, cacheDir: env.GA_NWB_CACHE_DIR ?? join(tmpdir(), 'grouped-analysis-nwb-cache') })
     : undefined;
+  const inputOptions: InputResolverOptions = {
+    s3,
+    localRoots: config.dataRoot ? [config.dataRoot] : undefined,
+    allowedBuckets: config.inputBuckets,
+  };
   const deps: AnalysisActivityDeps = {
     results: objectStoreFor(config, s3),
     records,
     getAnalysis,
-    resolveSessionFiles: (location) =>
-      resolveSessionFiles(location, {
-        s3,
-        localRoots: config.dataRoot ? [config.dataRoot] : undefined,
-      }),
+    resolveSessionFiles: (location) => resolveSessionFiles(location, inputOptions),
+    readResource: (location) => readInputFile(location, inputOptions),
     async loadSession(uri, request) {
       const source = await openNwb(uri, { remote });
       try {

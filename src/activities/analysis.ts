@@ -6,7 +6,7 @@ import { ApplicationFailure, Context, activityInfo } from '@temporalio/activity'
 import { canonicalJson } from '../schemas/canonical-json.js';
 import { workflowIdFor } from '../schemas/dedup-key.js';
 import { decodePartial, encodePartial } from '../analyses/codec.js';
-import type { AnalysisContext, AnyAnalysis, SessionOutput } from '../analyses/define.js';
+import { AnalysisInputError, type AnalysisContext, type AnyAnalysis, type SessionOutput } from '../analyses/define.js';
 import type { LoadedSession, SessionReadRequest } from '../nwb/session.js';
 import { isNwbError } from '../nwb/errors.js';
 import type { ObjectStore } from '../stores/object-store.js';
@@ -30,6 +30,8 @@ export interface AnalysisActivityDeps {
   getAnalysis(name: string): AnyAnalysis;
   resolveSessionFiles(location: string): Promise<SessionRef[]>;
   loadSession(uri: string, request: SessionReadRequest): Promise<LoadedSession>;
+  /** Reads a small input file named by an analysis's `resources` (parameters, lookup tables). */
+  readResource(uri: string): Promise<Uint8Array>;
   codeVersion: string;
   workerIdentity: string;
   now(): Date;
@@ -66,6 +68,7 @@ export function invalidInput(message: string, file?: string): ApplicationFailure
 function asInvalidInput(e: unknown): never {
   if (isNwbError(e)) throw invalidInput(e.message, e.file);
   if (e instanceof InputNotFoundError) throw invalidInput(e.message, e.location);
+  if (e instanceof AnalysisInputError) throw invalidInput(e.message, e.file);
   throw e;
 }
 
@@ -102,10 +105,17 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
     return { def, spec: parsed.data };
   };
 
-  const contextFor = (w: AnalysisWorkflowInput, warnings: string[]): AnalysisContext => ({
+  const contextFor = (w: AnalysisWorkflowInput, warnings: string[], resources: Record<string, Uint8Array> = {}): AnalysisContext => ({
     subjectId: w.subjectId,
+    resources,
     warn: (m) => warnings.push(m),
   });
+
+  const resourcesOf = async (def: AnyAnalysis, spec: ReturnType<typeof specOf>['spec']): Promise<Record<string, Uint8Array>> => {
+    const out: Record<string, Uint8Array> = {};
+    for (const uri of def.resources?.(spec) ?? []) out[uri] = await deps.readResource(uri).catch(asInvalidInput);
+    return out;
+  };
 
   const alreadyDone = (w: AnalysisWorkflowInput, rec: ProcessingRecord): ResolveResult => ({
     kind: 'already-done',
@@ -170,7 +180,16 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
     async analyzeSession(args: { workflow: AnalysisWorkflowInput; session: SessionRef }): Promise<SessionResult> {
       const { workflow: w, session } = args;
       const { def, spec } = specOf(w);
-      const cacheId = sha256(canonicalJson({ uri: session.uri, fingerprint: session.fingerprint, parameters: def.perSession.cacheParameters(spec) ?? null }));
+      const resources = await resourcesOf(def, spec);
+      const cacheId = sha256(
+        canonicalJson({
+          uri: session.uri,
+          fingerprint: session.fingerprint,
+          parameters: def.perSession.cacheParameters(spec) ?? null,
+          // A changed resource file (new fits) must not reuse partials made from the old one.
+          resources: Object.entries(resources).map(([uri, bytes]) => [uri, createHash('sha256').update(bytes).digest('hex')]),
+        }),
+      );
       const partialKey = `_cache/${def.parameters.name}/${def.parameters.version}/${deps.codeVersion}/${cacheId}.json`;
       const cached = await deps.results.head(partialKey);
       if (cached) return { partialKey, fromCache: true, warnings: [] };
@@ -181,7 +200,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       const warnings: string[] = [];
       let out: SessionOutput<unknown>;
       try {
-        out = def.perSession.run(loaded, spec, contextFor(w, warnings));
+        out = def.perSession.run(loaded, spec, contextFor(w, warnings, resources));
       } catch (e) {
         asInvalidInput(e);
       }
@@ -217,7 +236,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       }
       const warnings: string[] = [];
       heartbeat({ stage: 'group' });
-      const { files, summary } = await def.group(inputs, spec, contextFor(w, warnings));
+      const { files, summary } = await def.group(inputs, spec, contextFor(w, warnings, await resourcesOf(def, spec)));
       for (const f of files) await store(f.name, f.body, f.contentType);
       return { outputs, summary: def.summary.parse(summary) as unknown, warnings };
     },

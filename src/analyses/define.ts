@@ -8,6 +8,8 @@ import type { AnalysisParameterSpec, SpecOutputBase } from '../schemas/analysis-
 
 export interface AnalysisContext {
   subjectId: string;
+  /** Contents of the files `resources(spec)` named, by location (read by the activity). */
+  resources?: Readonly<Record<string, Uint8Array>>;
   /** Non-fatal problems end up in the record and the run summary. */
   warn(message: string): void;
 }
@@ -55,6 +57,11 @@ export interface AnalysisDefinition<Spec extends z.ZodType<SpecOutputBase>, Part
   figures: { name: string; description: string }[];
   /** What the loader must read from each session (nothing else is read). */
   sessionRequest(spec: z.output<Spec>): SessionReadRequest;
+  /**
+   * Other input files the stages need (e.g. fitted model parameters), as locations (s3:// or
+   * local). The activity reads them (small files) and their content is part of the cache key.
+   */
+  resources?(spec: z.output<Spec>): string[];
   perSession: {
     /** The parameters that change the per-session result: part of the partial's cache key. */
     cacheParameters(spec: z.output<Spec>): unknown;
@@ -65,6 +72,20 @@ export interface AnalysisDefinition<Spec extends z.ZodType<SpecOutputBase>, Part
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyAnalysis = AnalysisDefinition<z.ZodType<SpecOutputBase>, any, any>;
+
+/**
+ * Thrown by a plugin for input it cannot use (a malformed parameter file, a session missing what
+ * the analysis needs): the run fails at once, naming `file`, instead of being retried.
+ */
+export class AnalysisInputError extends Error {
+  override name = 'AnalysisInputError';
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Identity function that checks a plugin definition at compile time. */
 export function defineAnalysis<Spec extends z.ZodType<SpecOutputBase>, Partial, Summary>(

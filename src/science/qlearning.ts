@@ -336,6 +336,39 @@ function namedParams(spec: QLearningModelSpec, x: ArrayLike<number>): Record<str
   return { ...out, ...spec.fixed };
 }
 
+export interface QLearningEvaluation extends GoodnessOfFit {
+  model: QLearningModelName;
+  params: QLearningParams;
+  nll: number;
+  k_model: number;
+  n_trials: number;
+  /** Fraction of trials where the more likely choice was the one made. */
+  prediction_accuracy: number;
+  latents: QLearningLatents;
+}
+
+/** The model at given parameters on one session: latents, NLL, AIC/BIC, prediction accuracy. */
+export function evaluateQLearning(
+  model: QLearningModelName,
+  params: QLearningParams,
+  choices: ArrayLike<number>,
+  rewards: ArrayLike<number>,
+): QLearningEvaluation {
+  const { c, r } = toHistory(choices, rewards);
+  const T = c.length;
+  const k = QLEARNING_MODELS[model].free.length;
+  const latents = allocLatents(T);
+  const logs = new Float64Array(T);
+  run(coreFromParams(model, params), c, r, logs, latents);
+  const nll = -sum(logs);
+  let correct = 0;
+  for (let t = 0; t < T; t++) {
+    const predicted = latents.choice_prob[1][t] > latents.choice_prob[0][t] ? 1 : 0;
+    if (predicted === c[t]) correct++;
+  }
+  return { model, params, nll, ...goodnessOfFit(nll, k, T), k_model: k, n_trials: T, prediction_accuracy: correct / T, latents };
+}
+
 /**
  * Maximum-likelihood fit: seeded differential evolution with the package's settings (best1bin,
  * popsize 16, mutation (0.5, 1), recombination 0.7, tol 0.01, immediate updating, LHS init),
@@ -383,26 +416,10 @@ export function fitQLearning(
     }
   }
 
-  const params = namedParams(spec, bestX);
-  const latents = allocLatents(T);
-  run(coreFromVector(model, bestX), c, r, logs, latents);
-  const nll = -sum(logs);
-  let correct = 0;
-  for (let t = 0; t < T; t++) {
-    const predicted = latents.choice_prob[1][t] > latents.choice_prob[0][t] ? 1 : 0;
-    if (predicted === c[t]) correct++;
-  }
   return {
     reason: null,
     fit: {
-      model,
-      params,
-      nll,
-      ...goodnessOfFit(nll, spec.free.length, T),
-      k_model: spec.free.length,
-      n_trials: T,
-      prediction_accuracy: correct / T,
-      latents,
+      ...evaluateQLearning(model, namedParams(spec, bestX), c, r),
       params_without_polishing: namedParams(spec, de.x),
       nll_without_polishing: de.fun,
       nit: de.nit,

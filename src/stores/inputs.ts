@@ -1,12 +1,13 @@
 // Resolves a job's input locations to session files, as the lab's dispatcher does: an asset
 // location (folder / S3 prefix) is listed for `*.nwb` (HDF5 files and Zarr folders); an explicit
 // file location is taken as is. Each session gets a cheap content fingerprint (sizes + ETags or
-// mtimes), used for the record's inputs and the per-session cache key. No file content is read.
+// mtimes), used for the record's inputs and the per-session cache key. No file content is read:
+// with `anyName`, every file and Zarr folder is listed and the caller judges the content.
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { HeadObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { SessionRef } from '../workflows/analysis-types.js';
 
 export class InputNotFoundError extends Error {
@@ -25,6 +26,8 @@ export interface InputResolverOptions {
   localRoots?: string[];
   /** S3 inputs must be in one of these buckets (empty/undefined = any). */
   allowedBuckets?: string[];
+  /** List every file and every Zarr root whatever its name, not only `*.nwb` (job creation). */
+  anyName?: boolean;
 }
 
 const digest = (lines: string[]) => createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 32);
@@ -54,7 +57,7 @@ async function resolveLocal(path: string, label: string, o: InputResolverOptions
   const out: SessionRef[] = [];
   for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const child = join(path, entry.name);
-    if (entry.isFile() && entry.name.endsWith('.nwb')) out.push(...(await resolveLocal(child, child, o)));
+    if (entry.isFile() && (o.anyName || entry.name.endsWith('.nwb'))) out.push(...(await resolveLocal(child, child, o)));
     else if (entry.isDirectory()) out.push(...(await resolveLocal(child, child, o)));
   }
   return out;
@@ -91,15 +94,19 @@ async function resolveS3(uri: string, o: InputResolverOptions): Promise<SessionR
   if (o.allowedBuckets?.length && !o.allowedBuckets.includes(bucket)) {
     throw new InputNotFoundError(uri, `bucket ${bucket} is not an allowed input bucket (${o.allowedBuckets.join(', ')}); set GA_INPUT_BUCKETS`);
   }
-  // An exact object is one HDF5 session.
-  if (key.endsWith('.nwb')) {
+  // An exact object is one HDF5 session; `*.nwb` keys are tried first, as they usually are one.
+  const exact = async (): Promise<SessionRef[]> => {
     try {
-      const h = await o.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const h = await o.s3!.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return [{ uri: `s3://${bucket}/${key}`, size: h.ContentLength ?? 0, etag: h.ETag, fingerprint: `size=${h.ContentLength};etag=${h.ETag}` }];
     } catch (e) {
       if (!(e instanceof S3ServiceException && e.$metadata.httpStatusCode === 404)) throw e;
-      // Not an object: maybe a Zarr folder or an asset prefix; fall through to listing.
+      return []; // not an object: maybe a Zarr folder or an asset prefix
     }
+  };
+  if (key.endsWith('.nwb')) {
+    const refs = await exact();
+    if (refs.length) return refs;
   }
   const prefix = key ? `${key}/` : '';
   const objects: { key: string; size: number; etag: string }[] = [];
@@ -109,17 +116,34 @@ async function resolveS3(uri: string, o: InputResolverOptions): Promise<SessionR
     for (const c of page.Contents ?? []) objects.push({ key: c.Key!, size: c.Size ?? 0, etag: c.ETag ?? '' });
     ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (ContinuationToken);
-  if (objects.length === 0) throw new InputNotFoundError(uri, 'no objects under this S3 location');
+  if (objects.length === 0) {
+    // An HDF5 session named otherwise than `*.nwb` (found by job creation's content check).
+    const refs = key && !key.endsWith('.nwb') ? await exact() : [];
+    if (refs.length) return refs;
+    throw new InputNotFoundError(uri, 'no objects under this S3 location');
+  }
 
-  // Zarr roots are folders holding a `.zgroup`; the location itself may be one.
+  // Zarr roots are folders holding a `.zgroup`; the location itself may be one. Each object goes
+  // to its topmost root in one pass (a path walk, not a scan of every root: buckets are large).
   const zarrRoots = new Set(
-    objects.filter((x) => x.key.endsWith('/.zgroup')).map((x) => x.key.slice(0, -'/.zgroup'.length)).filter((r) => r === key || r.endsWith('.nwb')),
+    objects.filter((x) => x.key.endsWith('/.zgroup')).map((x) => x.key.slice(0, -'/.zgroup'.length)).filter((r) => r === key || o.anyName || r.endsWith('.nwb')),
   );
-  const rootOf = (k: string) => [...zarrRoots].find((r) => k.startsWith(`${r}/`));
+  const topRoot = (k: string) => {
+    for (let i = k.indexOf('/'); i > 0; i = k.indexOf('/', i + 1)) if (zarrRoots.has(k.slice(0, i))) return k.slice(0, i);
+    return undefined;
+  };
+  const zarrObjects = new Map<string, typeof objects>();
   const refs: SessionRef[] = [];
-  for (const root of [...zarrRoots].sort()) {
-    if (rootOf(root)) continue; // nested group of a session, not a session
-    const inside = objects.filter((x) => x.key.startsWith(`${root}/`));
+  for (const x of objects) {
+    const root = topRoot(x.key);
+    if (root !== undefined) {
+      if (!zarrObjects.has(root)) zarrObjects.set(root, []);
+      zarrObjects.get(root)!.push(x);
+    } else if (o.anyName || x.key.endsWith('.nwb')) {
+      refs.push({ uri: `s3://${bucket}/${x.key}`, size: x.size, etag: x.etag, fingerprint: `size=${x.size};etag=${x.etag}` });
+    }
+  }
+  for (const [root, inside] of zarrObjects) {
     const zarrDigest = digest(inside.map((x) => `${x.key.slice(root.length + 1)}\t${x.size}\t${x.etag}`).sort());
     refs.push({
       uri: `s3://${bucket}/${root}`,
@@ -128,10 +152,33 @@ async function resolveS3(uri: string, o: InputResolverOptions): Promise<SessionR
       fingerprint: `zarr=${zarrDigest}`,
     });
   }
-  for (const x of objects) {
-    if (x.key.endsWith('.nwb') && !rootOf(x.key)) {
-      refs.push({ uri: `s3://${bucket}/${x.key}`, size: x.size, etag: x.etag, fingerprint: `size=${x.size};etag=${x.etag}` });
+  return refs.sort((a, b) => (a.uri < b.uri ? -1 : 1));
+}
+
+/** Files named as analysis resources are small (parameters, lookup tables); refuse huge ones. */
+const MAX_RESOURCE_BYTES = 64 * 1024 * 1024;
+
+/** Reads one small input file (local path, file:// or s3://) under the same containment rules. */
+export async function readInputFile(location: string, o: InputResolverOptions = {}): Promise<Uint8Array> {
+  if (location.startsWith('s3://')) {
+    if (!o.s3) throw new InputNotFoundError(location, 'S3 inputs need S3 configured (ANALYSIS_BUCKET / S3_ENDPOINT)');
+    const { bucket, key } = parseS3(location);
+    if (o.allowedBuckets?.length && !o.allowedBuckets.includes(bucket)) {
+      throw new InputNotFoundError(location, `bucket ${bucket} is not an allowed input bucket (${o.allowedBuckets.join(', ')}); set GA_INPUT_BUCKETS`);
+    }
+    try {
+      const out = await o.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if ((out.ContentLength ?? 0) > MAX_RESOURCE_BYTES) throw new InputNotFoundError(location, `larger than ${MAX_RESOURCE_BYTES} bytes`);
+      return await out.Body!.transformToByteArray();
+    } catch (e) {
+      if (e instanceof S3ServiceException && e.$metadata.httpStatusCode === 404) throw new InputNotFoundError(location, 'no such S3 object');
+      throw e;
     }
   }
-  return refs.sort((a, b) => (a.uri < b.uri ? -1 : 1));
+  const path = location.startsWith('file://') ? fileURLToPath(location) : location;
+  checkLocalRoot(path, location, o.localRoots);
+  const s = await stat(path).catch(() => undefined);
+  if (!s?.isFile()) throw new InputNotFoundError(location, 'no such file');
+  if (s.size > MAX_RESOURCE_BYTES) throw new InputNotFoundError(location, `larger than ${MAX_RESOURCE_BYTES} bytes`);
+  return new Uint8Array(await readFile(path));
 }

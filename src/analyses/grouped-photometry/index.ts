@@ -24,6 +24,8 @@ export const groupedPhotometry = defineAnalysis({
     // A channel absent from one session is reported by the analysis, not fatal for the mouse.
     missingChannels: 'skip',
   }),
+  // A fit file named by fit_source is read by the activity and hashed into the cache key.
+  resources: (spec) => (spec.fit_source === 'fit' ? [] : [spec.fit_source]),
   perSession: {
     // Everything but the figure selection changes the per-session result.
     cacheParameters: ({ plot_types: _plots, last_N_sess: _lastN, analysis_tag: _tag, ...rest }) => rest,

@@ -1,6 +1,7 @@
 // Per-session stage of the grouped photometry analysis: one loaded session in, a small partial
 // (per-trial scalars and per-session aggregates, no samples) and the session's Parquet tables out.
 // Pure: the same session and spec give the same partial and the same bytes.
+import { basename } from 'node:path';
 import type { LoadedSession } from '../../nwb/session.js';
 import { createDfEvents, createDfSession, createDfTrials, sessionIndex } from '../../nwb/tables.js';
 import type { Column as NwbColumn, Table } from '../../nwb/types.js';
@@ -17,7 +18,8 @@ import {
   type ModelLatents,
 } from '../../science/trials.js';
 import { toParquet, type Column, type ColumnTable } from '../../tables/index.js';
-import type { AnalysisContext, OutputFile, SessionOutput } from '../define.js';
+import { AnalysisInputError, type AnalysisContext, type OutputFile, type SessionOutput } from '../define.js';
+import { fitFromFile, parseFitFile } from './fits.js';
 import type { GroupedPhotometrySpec } from './spec.js';
 import { eventsTable, writerTable } from './tables.js';
 
@@ -179,13 +181,8 @@ export function runSession(
   spec: GroupedPhotometrySpec,
   ctx: AnalysisContext,
 ): SessionOutput<SessionPartial> {
-  if (spec.fit_source !== 'fit') {
-    throw new Error(
-      `fit_source files are not supported yet (got "${spec.fit_source}"): use fit_source "fit" to fit the model per session`,
-    );
-  }
   if (spec.baseline_window_s[0] !== -1 || spec.baseline_window_s[1] !== 0) {
-    throw new Error(`baseline_window_s other than [-1, 0] is not supported yet (got [${spec.baseline_window_s.join(', ')}])`);
+    throw new AnalysisInputError(`baseline_window_s other than [-1, 0] is not supported yet (got [${spec.baseline_window_s.join(', ')}])`);
   }
   const file = session.file;
   const { subjectId, sessionDate, sesIdx } = sessionIndex(session.metadata.sessionId);
@@ -203,7 +200,8 @@ export function runSession(
   const goCueInTrial = numbers(trials, 'goCue_start_time_in_trial', file);
   const choiceInTrial = numbers(trials, 'choice_time_in_trial', file);
 
-  // Model: our own seeded fit on the finished trials, then its latents on the trial rows.
+  // Model: our own seeded fit on the finished trials (or the parameters of a fit file), then its
+  // latents on the trial rows.
   const model = spec.fitted_model;
   const choices: number[] = [];
   const rewards: number[] = [];
@@ -213,7 +211,17 @@ export function runSession(
       rewards.push(earned[i]);
     }
   }
-  const outcome = fitQLearning(model, choices, rewards, { seed: spec.fit_seed });
+  const outcome =
+    spec.fit_source === 'fit'
+      ? fitQLearning(model, choices, rewards, { seed: spec.fit_seed })
+      : fitFromFile(
+          parseFitFile(ctx.resources?.[spec.fit_source], spec.fit_source),
+          spec.fit_source,
+          [sesIdx, session.metadata.sessionId, basename(file)],
+          model,
+          choices,
+          rewards,
+        );
   let latents: ModelLatents | null = null;
   let modelSummary: ModelSummary | null = null;
   if (outcome.fit) {

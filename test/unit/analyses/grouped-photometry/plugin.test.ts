@@ -3,7 +3,7 @@
 import { parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodePartial, encodePartial } from '../../../../src/analyses/codec.js';
-import type { AnalysisContext, OutputFile, SessionOutput } from '../../../../src/analyses/define.js';
+import { AnalysisInputError, type AnalysisContext, type OutputFile, type SessionOutput } from '../../../../src/analyses/define.js';
 import { groupedPhotometry } from '../../../../src/analyses/grouped-photometry/index.js';
 import type { SessionPartial } from '../../../../src/analyses/grouped-photometry/session.js';
 import { openNwb } from '../../../../src/nwb/open.js';
@@ -318,11 +318,34 @@ describe('grouped photometry plugin on the real Zarr session', () => {
       expect(g.summary.figures).toEqual(['avg_signal_717531', 'behavior_717531']);
     }, 60_000);
 
-    it('refuses parameter-file fits and other baseline windows, clearly', () => {
-      const fromFile = groupedPhotometry.parameters.schema.parse({ ...spec, fit_source: 's3://bucket/fits.json' });
-      expect(() => groupedPhotometry.perSession.run(session, fromFile, context())).toThrow(/fit_source files are not supported yet/);
+    it('uses fitted parameters from a fit_source file: same latents as our fit at those parameters', () => {
+      const location = 's3://bucket/fits.json';
+      const fromFile = groupedPhotometry.parameters.schema.parse({ ...spec, fit_source: location });
+      expect(groupedPhotometry.resources?.(fromFile)).toEqual([location]);
+      const fits = [{ ses_idx: out.partial.sesIdx, params: out.partial.model!.params, n_trials: out.partial.model!.n_trials }];
+      const withFile = (body: unknown) => ({ ...context(), resources: { [location]: new TextEncoder().encode(JSON.stringify(body)) } });
+      const r = groupedPhotometry.perSession.run(session, fromFile, withFile(fits));
+      expect(r.partial.model).toEqual(out.partial.model);
+      expect(r.partial.modelWarning).toBeNull();
+      // Keyed by file name instead of a list, too; a missing session or a trial-count mismatch is skipped with a reason.
+      const byName = groupedPhotometry.perSession.run(session, fromFile, withFile({ [session.file.split('/').pop()!]: { params: fits[0].params } }));
+      expect(byName.partial.model?.nll).toBe(out.partial.model!.nll);
+      const other = groupedPhotometry.perSession.run(session, fromFile, withFile([{ ...fits[0], ses_idx: 'x_2020-01-01' }]));
+      expect(other.partial.model).toBeNull();
+      expect(other.partial.modelWarning).toMatch(/no fitted parameters for 717531_2024-08-07 in s3:\/\/bucket\/fits.json/);
+      const mismatch = groupedPhotometry.perSession.run(session, fromFile, withFile([{ ...fits[0], n_trials: 10 }]));
+      expect(mismatch.partial.modelWarning).toMatch(/fitted on 10 finished trials, the session has 672/);
+    });
+
+    it('refuses malformed fit files and other baseline windows, clearly and as bad input', () => {
+      const location = '/data/fits.json';
+      const fromFile = groupedPhotometry.parameters.schema.parse({ ...spec, fit_source: location });
+      const run = (text: string) => groupedPhotometry.perSession.run(session, fromFile, { ...context(), resources: { [location]: new TextEncoder().encode(text) } });
+      expect(() => run('{not json')).toThrow(AnalysisInputError);
+      expect(() => run('[{"ses_idx": "717531_2024-08-07", "params": {"biasL": "high"}}]')).toThrow(/\/data\/fits.json: at \$\[0\]\.params\.biasL/);
+      expect(() => run('[{"ses_idx": "717531_2024-08-07", "params": {"biasL": 0}}]')).toThrow(/parameters of QLearning_L2F1_CKfull_softmax missing: learn_rate_rew/);
       const baseline = groupedPhotometry.parameters.schema.parse({ ...spec, baseline_window_s: [-2, 0] });
-      expect(() => groupedPhotometry.perSession.run(session, baseline, context())).toThrow(/baseline_window_s/);
+      expect(() => groupedPhotometry.perSession.run(session, baseline, context())).toThrow(AnalysisInputError);
     });
   });
 });
