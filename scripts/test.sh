@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-node-deps.sh
+bash scripts/install-browser.sh
 bash scripts/services.sh up
 npx tsc -p tsconfig.json --noEmit
 npx vitest run "$@"

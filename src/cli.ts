@@ -10,7 +10,10 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { planDispatch, startPlanned, type DispatchRow } from './client/dispatch.js';
 import { followRuns, type FollowedRun } from './client/progress.js';
-import { prepareSamples } from './client/samples.js';
+import { prepareSamples } from './demo/samples.js';
+import { registerAnalysesCommand } from './analyses/help.js';
+import { registerResultsCommand } from './client/results-command.js';
+import { writeBatchIndex } from './report/batch-index.js';
 import { createRuntime } from './runtime.js';
 import { ValidationError } from './schemas/errors.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
@@ -93,6 +96,7 @@ program
       return await followRuns(client, rows.filter((r) => r.status === 'started' || r.status === 'already-running'));
     });
     const records = await runtime.records.find({ equals: { 'analysis.tag': tag }, sortBy: 'subject_id' });
+    await writeBatchIndex(runtime.deps.results, records, { title: `Sample batch (tag ${tag})` });
     console.log('\nSummary');
     const ran = new Map(summary.map((s: FollowedRun) => [s.row.dedupKey, s]));
     console.log(
@@ -104,6 +108,7 @@ program
         }),
       ]),
     );
+    console.log(`\nReports: ${join(results, 'outputs', 'index.html')}`);
     const link = uiLink(config, `BatchTag="${batchTag}"`);
     if (link) console.log(`\nTemporal UI (this batch): ${link}`);
     console.log(`Done in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
@@ -124,7 +129,7 @@ program
   .action(async (jobs: string[], o: { parameters?: string; analysis?: string; dryRun?: boolean; wait?: boolean; batchTag?: string }) => {
     const env = { ...servicesEnv(), ...process.env };
     const config = loadConfig(env);
-    const planned = await planDispatch({ jobs, parametersFile: o.parameters, analysis: o.analysis, codeVersion: codeVersion(env), batchTag: o.batchTag, sessionParallelism: config.concurrency.sessionParallelism });
+    const planned = await planDispatch({ jobs, parametersFile: o.parameters, analysis: o.analysis, codeVersion: codeVersion(env), batchTag: o.batchTag, sessionParallelism: config.concurrency.sessionParallelism, inputBuckets: config.inputBuckets });
     if (o.dryRun) {
       console.log(table([['job', 'subject', 'analysis', 'dedup key', 'workflow id'], ...planned.map((p) => [p.jobFile, p.input.subjectId, p.input.analysisName, p.input.dedupKey, p.workflowId])]));
       return;
@@ -145,6 +150,9 @@ program
   .command('worker')
   .description('Run a worker for the configured task queue until SIGINT/SIGTERM.')
   .action(async () => runWorker({ ...servicesEnv(), ...process.env }));
+
+registerResultsCommand(program, () => ({ ...servicesEnv(), ...process.env }));
+registerAnalysesCommand(program);
 
 program.parseAsync().catch((e: unknown) => {
   // Bad input and configuration: the message names the file/variable and the fix.

@@ -44,6 +44,8 @@ export interface PlanOptions {
   codeVersion: string;
   batchTag?: string;
   sessionParallelism?: number;
+  /** S3 inputs must be in one of these buckets (GA_INPUT_BUCKETS); undefined = any. */
+  inputBuckets?: string[];
 }
 
 async function jobFiles(paths: string[]): Promise<string[]> {
@@ -55,6 +57,18 @@ async function jobFiles(paths: string[]): Promise<string[]> {
     } else out.push(p); // a missing file is reported by the parser, with its name
   }
   return out;
+}
+
+/** Locations in buckets the workers may not read: refused here rather than failing a run later. */
+function foreignBuckets(j: JobSource, allowed: string[]): ValidationIssue[] {
+  const fields = [['s3_location', j.parsed.job.s3_location], ['file_location', j.parsed.job.file_location ?? []]] as const;
+  return fields.flatMap(([field, locations]) =>
+    locations.flatMap((loc, i) => {
+      const bucket = /^s3:\/\/([^/]+)/.exec(loc)?.[1];
+      if (bucket === undefined || allowed.includes(bucket)) return [];
+      return [{ file: j.file, jsonPath: `$.${field}[${i}]`, message: `bucket "${bucket}" is not an allowed input bucket (${allowed.join(', ')})`, fix: 'use a location in an allowed bucket, or add the bucket to GA_INPUT_BUCKETS' }];
+    }),
+  );
 }
 
 /** The analysis named by the flag, else the parameters (all sets must agree), else the default. */
@@ -107,6 +121,7 @@ export async function planDispatch(o: PlanOptions): Promise<PlannedJob[]> {
       issues.push(...e.issues);
     }
   }
+  if (o.inputBuckets?.length) issues.push(...jobs.flatMap((j) => foreignBuckets(j, o.inputBuckets!)));
   if (issues.length) throw new ValidationError(issues);
   if (jobs.length === 0) {
     throw new ValidationError([{ file: o.jobs.join(', '), jsonPath: '$', message: 'no job files (*.json) found', fix: 'give job JSON files or a folder of them' }]);

@@ -111,7 +111,7 @@ function knownKeys(schema: z.ZodType): string[] {
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
 
-// Nearest known key by edit distance, for typos like "last_n_sess" or "channel".
+// Nearest known key by edit distance, for typos like "last_n_sess" or "analysis_tg".
 function closest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;

@@ -73,10 +73,12 @@ export async function analysisWorkflow(input: AnalysisWorkflowInput): Promise<An
     );
 
     progress.step = 'publishing';
-    const outputs = await timed('publish', () => short.publishResults({ workflow: input, outputs: group.outputs }));
+    const warnings = [...resolved.warnings, ...perSession.flatMap((s) => s.warnings), ...group.warnings];
+    const outputs = await timed('publish', () =>
+      short.publishResults({ workflow: input, outputs: group.outputs, sessions: resolved.sessions, timings, warnings }),
+    );
 
     progress.step = 'recording';
-    const warnings = [...resolved.warnings, ...perSession.flatMap((s) => s.warnings), ...group.warnings];
     await timed('record', () =>
       short.writeRecord({
         workflow: input,

@@ -53,7 +53,7 @@ describe('dispatch → workflow → S3 + MongoDB (foraging-summary on real sessi
     expect(record?.status).toBe('completed');
     expect(record?.inputs.files.map((f) => f.uri.split('/').pop())).toEqual(SESSIONS.map((s) => `${s}.nwb`));
     const names = record!.outputs.map((o) => o.uri.split(`${planned[0].input.dedupKey}/`)[1]).sort();
-    expect(names).toEqual(['figures/learning_curve_697062.png', 'figures/learning_curve_697062.svg', 'manifest.json', 'sessions.csv', 'sessions.parquet', 'summary.json']);
+    expect(names).toEqual(['figures/learning_curve_697062.png', 'figures/learning_curve_697062.svg', 'index.html', 'manifest.json', 'sessions.csv', 'sessions.parquet', 'summary.json']);
     // Every output listed in the record exists with the recorded size and checksum.
     for (const o of record!.outputs) {
       const key = o.uri.slice(o.uri.indexOf(planned[0].input.dedupKey));

@@ -75,7 +75,7 @@ it('the default analysis is the first registered one', () => {
 describe('generic layers', () => {
   // Everything but src/analyses/ (the plugins), src/nwb/, src/science/, src/figures/ and the
   // generator: the workflow, activities, stores, client, schemas and wiring serve any analysis.
-  const GENERIC = ['src/workflows', 'src/activities', 'src/stores', 'src/client', 'src/schemas', 'src/temporal', 'src/worker.ts', 'src/runtime.ts'];
+  const GENERIC = ['src/workflows', 'src/activities', 'src/stores', 'src/client', 'src/schemas', 'src/temporal', 'src/report', 'src/worker.ts', 'src/runtime.ts'];
   const ANALYSIS_TERMS = /photometr|channel|q-?learning|\bfip\b|\brpe\b/i;
   const pluginFolders = readdirSync(join(ROOT, 'src/analyses')).filter((f) => statSync(join(ROOT, 'src/analyses', f)).isDirectory());
   const importsPlugin = new RegExp(`analyses/(${pluginFolders.join('|')})/`);

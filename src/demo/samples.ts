@@ -1,5 +1,6 @@
 // The sample jobs of the embedded default (`npm start`): seeded synthetic mice (generated once,
 // cached) and the real sessions shipped in test/fixtures, as the lab's job files + parameters.
+// Demo data, not a generic layer: it names the registered analyses and their parameters.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
