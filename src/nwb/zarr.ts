@@ -307,18 +307,24 @@ class ZarrSource implements NwbSource {
       throw unsupported(`object dtype with filters [${filters.join(', ')}]`);
     }
     let data: unknown;
-    try {
-      const location = zarr.root(this.checkedStore(zarray)).resolve(norm.slice(1));
-      const arr = await zarr.open.v2(location, { kind: 'array', attrs: false });
-      data = (await zarr.get(arr)).data;
-    } catch (err) {
-      if (err instanceof NwbError) throw err;
-      throw new NwbError('corrupt', `cannot decode: ${err instanceof Error ? err.message : String(err)}`, {
-        file: this.label,
-        field: norm,
-        hint: 'The Zarr store is damaged; copy or download it again',
-        cause: err,
-      });
+    // zarrita cannot read a zero-length array ("empty iterator"); hdmf-zarr writes them, e.g. the
+    // lick times of a session without right licks. Nothing to read: an empty column.
+    if (zarray.shape.includes(0)) {
+      data = zarray.dtype === '|O' ? [] : zarray.dtype === '|b1' ? new zarr.BoolArray(0) : new Float64Array(0);
+    } else {
+      try {
+        const location = zarr.root(this.checkedStore(zarray)).resolve(norm.slice(1));
+        const arr = await zarr.open.v2(location, { kind: 'array', attrs: false });
+        data = (await zarr.get(arr)).data;
+      } catch (err) {
+        if (err instanceof NwbError) throw err;
+        throw new NwbError('corrupt', `cannot decode: ${err instanceof Error ? err.message : String(err)}`, {
+          file: this.label,
+          field: norm,
+          hint: 'The Zarr store is damaged; copy or download it again',
+          cause: err,
+        });
+      }
     }
     const shape = zarray.shape;
     return { shape, column: this.toColumn(norm, zarray.dtype, shape, data, unsupported) };
