@@ -6,8 +6,10 @@ import type { Config } from '../config.js';
 /** Where and how to reach Temporal: a local dev server, self-hosted (mTLS) or Temporal Cloud (API key). */
 export type TemporalSettings = Pick<Config['temporal'], 'address' | 'namespace' | 'taskQueue' | 'apiKey' | 'tls'>;
 
-async function tlsOptions(s: TemporalSettings): Promise<TLSConfig | undefined> {
-  if (!s.tls) return undefined;
+// `false`, not undefined, when TLS is off: the SDK turns TLS on by itself whenever an API key is
+// given, which would ignore TEMPORAL_TLS=false.
+async function tlsOptions(s: TemporalSettings): Promise<TLSConfig | false> {
+  if (!s.tls) return false;
   const { clientCertPath, clientKeyPath, serverCaCertPath, serverName } = s.tls;
   return {
     ...(clientCertPath && clientKeyPath
