@@ -148,6 +148,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       const seen = new Set<string>();
       const sessions: SessionRef[] = [];
       for (const loc of w.inputs.files?.length ? w.inputs.files : w.inputs.locations) {
+        heartbeat({ stage: 'resolve', location: loc });
         const refs = await deps.resolveSessionFiles(loc).catch(asInvalidInput);
         if (refs.length === 0) throw invalidInput(`no NWB session files (*.nwb) under ${loc}`, loc);
         for (const r of refs) if (!seen.has(r.uri)) (seen.add(r.uri), sessions.push(r));
@@ -252,6 +253,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       const w = args.workflow;
       // Verify every output as stored before the record makes the run count as complete.
       for (const o of args.outputs) {
+        heartbeat({ stage: 'verify', output: o.name });
         const head = await deps.results.head(outputPrefix(w) + o.name);
         if (!head || head.size !== o.size || (head.sha256 && head.sha256 !== o.sha256)) {
           throw new Error(`output ${o.uri} is missing or differs from what was written (size ${head?.size} vs ${o.size})`);

@@ -26,13 +26,10 @@ export const progressQuery = defineQuery<AnalysisProgress>('progress');
 // bad input is thrown as a non-retryable ApplicationFailure by the activities and never retried.
 const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 40 };
 
-const short = proxyActivities<AnalysisActivities>({ startToCloseTimeout: '5 minutes', retry });
-const long = proxyActivities<AnalysisActivities>({
-  startToCloseTimeout: '2 hours',
-  // Heartbeats let a killed worker's activity be retried within a minute, not after 2 hours.
-  heartbeatTimeout: '1 minute',
-  retry,
-});
+// Heartbeats let a killed worker's activity be retried within a minute, not when its
+// start-to-close timeout (5 minutes, 2 hours) runs out; short activities beat too.
+const short = proxyActivities<AnalysisActivities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '1 minute', retry });
+const long = proxyActivities<AnalysisActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '1 minute', retry });
 
 const DEFAULT_SESSION_PARALLELISM = 4;
 
