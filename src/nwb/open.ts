@@ -12,7 +12,7 @@ import { LocalZarrStore, parseLocation, type NwbLocation } from './storage.js';
 import { openZarr, type ZarrStore } from './zarr.js';
 
 /** The first 8 bytes of every HDF5 file (no user block: NWB files never have one). */
-const HDF5_SIGNATURE = Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+export const HDF5_SIGNATURE = Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** What a remote location resolves to: a local copy of an HDF5 file, or a chunk store. */
 export type ResolvedRemote =
@@ -26,7 +26,7 @@ export interface OpenOptions {
   readonly remote?: RemoteResolver;
 }
 
-function isHdf5Signature(head: Uint8Array): boolean {
+export function isHdf5Signature(head: Uint8Array): boolean {
   return head.length >= HDF5_SIGNATURE.length && HDF5_SIGNATURE.every((b, i) => head[i] === b);
 }
 
