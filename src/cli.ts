@@ -86,8 +86,8 @@ program
       maxConcurrentActivityTaskExecutions: config.concurrency.maxConcurrentActivities,
     });
     const batchTag = `start-${tag}`;
+    const rows: DispatchRow[] = [];
     const summary = await worker.runUntil(async () => {
-      const rows: DispatchRow[] = [];
       for (const b of batches) {
         const planned = await planDispatch({ jobs: [b.jobsDir], parametersFile: b.parametersFile, codeVersion: codeVersion(env), batchTag, sessionParallelism: config.concurrency.sessionParallelism });
         rows.push(...(await startPlanned(planned, { client, taskQueue: config.temporal.taskQueue, records: runtime.records })));
@@ -95,7 +95,10 @@ program
       printDispatch(rows);
       return await followRuns(client, rows.filter((r) => r.status === 'started' || r.status === 'already-running'));
     });
-    const records = await runtime.records.find({ equals: { 'analysis.tag': tag }, sortBy: 'subject_id' });
+    // This batch's runs only (records of older code versions share the tag but not the key).
+    const records = (await runtime.records.getMany(rows.map((r) => r.dedupKey!))).sort((a, b) =>
+      a.subject_id === b.subject_id ? a.analysis.name.localeCompare(b.analysis.name) : a.subject_id.localeCompare(b.subject_id),
+    );
     await writeBatchIndex(runtime.deps.results, records, { title: `Sample batch (tag ${tag})` });
     console.log('\nSummary');
     const ran = new Map(summary.map((s: FollowedRun) => [s.row.dedupKey, s]));

@@ -44,19 +44,25 @@ export async function followRuns(client: Client, rows: DispatchRow[], out: NodeJ
       drawn = lines.length;
     }
   };
+  // Queries still in flight when the caller closes the connection would retry on a closed
+  // channel and crash the process: keep them, and let them settle before returning.
+  const pending = new Set<Promise<void>>();
   const poll = setInterval(() => {
     for (const r of runs) {
-      if (r.result || r.error) continue;
-      client.workflow
+      if (r.result || r.error || pending.size > runs.length) continue;
+      const q = client.workflow
         .getHandle(r.row.workflowId!)
         .query<AnalysisProgress>('progress')
-        .then((p) => progress.set(r.row.workflowId!, p))
-        .catch(() => undefined);
+        .then((p) => void progress.set(r.row.workflowId!, p))
+        .catch(() => undefined)
+        .finally(() => pending.delete(q));
+      pending.add(q);
     }
     draw();
   }, 400);
   await Promise.all(finished);
   clearInterval(poll);
+  await Promise.allSettled([...pending]);
   draw();
   return runs;
 }
