@@ -11,6 +11,7 @@ import { s3ClientFor } from '../stores/from-config.js';
 import { connectClient } from '../temporal/connection.js';
 import { codeVersion } from '../version.js';
 import { planDispatch, startPlanned } from './dispatch.js';
+import { textTable } from './results-command.js';
 import { checkPortableFilter, createJobs, previewRows, SUBJECT_FIELD, writeJobFiles, type CreateJobsOptions, type FileNote, type JobSource, type SameDayPolicy } from './jobs.js';
 
 interface CreateFlags {
@@ -34,11 +35,6 @@ interface CreateFlags {
   parameters?: string;
   analysis?: string;
   batchTag?: string;
-}
-
-export function textTable(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
