@@ -1,4 +1,4 @@
-import { ValidationError } from './errors.js';
+import { toJsonPath, ValidationError, type PathSegment } from './errors.js';
 
 /** Job and parameter files are small; anything larger is a mistake (or an attack), not a job. */
 export const MAX_INPUT_FILE_BYTES = 1024 * 1024;
@@ -16,8 +16,9 @@ export function parseJsonText(
   if (bytes > maxBytes) throw fileTooLarge(file, bytes, maxBytes);
   // Editors on Windows write a BOM; it is not JSON but it is not the user's mistake either.
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let value: unknown;
   try {
-    return JSON.parse(body);
+    value = JSON.parse(body);
   } catch (e) {
     const found = locateJsonSyntaxError(body);
     const offset = found?.offset ?? 0;
@@ -35,6 +36,34 @@ export function parseJsonText(
       },
     ]);
   }
+  const deep = tooDeep(value);
+  if (deep) {
+    throw new ValidationError([
+      {
+        file,
+        jsonPath: toJsonPath(deep),
+        message: `nested more than ${MAX_JSON_DEPTH} levels deep`,
+        fix: 'flatten the structure: job and parameter files need only a few levels',
+      },
+    ]);
+  }
+  return value;
+}
+
+/** Deeper documents are refused: the validators and the dedup key walk values recursively. */
+export const MAX_JSON_DEPTH = 64;
+
+// The path to the first value nested deeper than the limit, found without recursion.
+function tooDeep(root: unknown): PathSegment[] | undefined {
+  const stack: { value: unknown; path: PathSegment[] }[] = [{ value: root, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= MAX_JSON_DEPTH) return path;
+    const entries: [PathSegment, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    for (const [k, v] of entries) stack.push({ value: v, path: [...path, k] });
+  }
+  return undefined;
 }
 
 export function fileTooLarge(file: string, bytes: number, maxBytes: number): ValidationError {
