@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ValidationError } from './errors.js';
 import { parseJob, type ParsedJob } from './job.js';
-import { fileTooLarge, MAX_INPUT_FILE_BYTES } from './json-text.js';
+import { fileTooLarge, lineColumn, MAX_INPUT_FILE_BYTES } from './json-text.js';
 import { parseParameters, type AnalysisParametersFile } from './parameters.js';
 
 // The only file reading in the schema layer: everything else here is pure.
@@ -30,7 +30,17 @@ async function readSmallTextFile(path: string): Promise<string> {
   }
   // Refuse before reading, so a huge file cannot exhaust memory.
   if (size > MAX_INPUT_FILE_BYTES) throw fileTooLarge(path, size, MAX_INPUT_FILE_BYTES);
-  return readFile(path, 'utf8');
+  const bytes = await readFile(path);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // A lenient decode would turn bad bytes into U+FFFD inside locations and parameters.
+    const lossy = bytes.toString('utf8');
+    const { line, column } = lineColumn(lossy, lossy.indexOf('\uFFFD'));
+    throw new ValidationError([
+      { file: path, jsonPath: '$', message: 'is not UTF-8 text (invalid bytes here)', fix: 'save the file as UTF-8', line, column },
+    ]);
+  }
 }
 
 /** Reads and validates one job file (the lab's `AnalysisDispatchModel` JSON). */
