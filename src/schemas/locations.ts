@@ -40,6 +40,8 @@ export function checkLocation(raw: string): LocationCheck {
         fix: 'write it as s3://bucket/prefix, e.g. s3://my-bucket/behavior_697062_2023-11-14_11-12-44',
       };
     }
+    // Keys are opaque to S3, but HTTP stacks normalise ".." in request paths (some servers refuse it).
+    if (hasDotDotSegment(m[2] ?? '', false)) return dotDot(raw);
     const bucket = m[1];
     const key = (m[2] ?? '').replace(/\/+$/, '');
     const uri = key ? `s3://${bucket}/${key}` : `s3://${bucket}`;

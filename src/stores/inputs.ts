@@ -85,6 +85,8 @@ async function localZarrRef(dir: string): Promise<SessionRef> {
 function parseS3(uri: string) {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
   if (!m) throw new InputNotFoundError(uri, 'not an s3://bucket/key URI');
+  // S3-compatible servers refuse (400) or resolve such keys; either way never retry or follow them.
+  if (m[2].split('/').some((p) => p === '..' || p === '.')) throw new InputNotFoundError(uri, 'the key has a "." or ".." segment');
   return { bucket: m[1], key: m[2].replace(/\/+$/, '') };
 }
 
