@@ -15,6 +15,7 @@ import { createJobs, writeJobFiles, type CreatedJob, type CreateJobsOptions, typ
 import { loadConfig } from '../../src/config.js';
 import { generateDataset, type MouseTruth } from '../../src/generator/generate.js';
 import { s3ClientFor } from '../../src/stores/from-config.js';
+import { resolveSessionFiles } from '../../src/stores/inputs.js';
 import { connectClient } from '../../src/temporal/connection.js';
 import { uploadToS3 } from '../support/e2e.js';
 import { requiredEnv } from '../support/servers.js';
@@ -145,6 +146,17 @@ describe('jobs create from an S3 prefix', () => {
         reason: `same-day duplicate of ${fileUri(mice[0], 0)}, which has more finished trials (${mice[0].sessions[0].n_finished} vs ${shortFinished})`,
       },
     ]);
+  });
+
+  it('finds sessions whatever their names, and the worker resolves each job file to that session', async () => {
+    const m = mice[2];
+    const named = `${prefix}-named`;
+    await uploadToS3(config, join(work, 'gen', m.subject_id, m.sessions[0].file), `${named}/a`, 'session.h5');
+    await uploadToS3(config, join(work, 'gen', m.subject_id, m.sessions[2].file), `${named}/b`, 'session.zarr');
+    const r = await createJobs({ location: `s3://${bucket}/${named}` }, options);
+    const files = [`s3://${bucket}/${named}/a/session.h5`, `s3://${bucket}/${named}/b/session.zarr`];
+    expect(r.jobs.map((j) => j.job.file_location)).toEqual([files]);
+    for (const f of files) expect((await resolveSessionFiles(f, { s3: client })).map((ref) => ref.uri)).toEqual([f]);
   });
 
   it('a second run writes byte-identical job files', async () => {
