@@ -12,6 +12,8 @@ import { planDispatch, startPlanned, type DispatchRow } from './client/dispatch.
 import { followRuns, type FollowedRun } from './client/progress.js';
 import { prepareSamples } from './demo/samples.js';
 import { registerAnalysesCommand } from './analyses/help.js';
+import { dispatchTable, textTable } from './client/format.js';
+import { registerJobsCommand } from './client/jobs-command.js';
 import { registerResultsCommand } from './client/results-command.js';
 import { writeBatchIndex } from './report/batch-index.js';
 import { createRuntime } from './runtime.js';
@@ -35,14 +37,6 @@ function servicesEnv(): Record<string, string> {
   return out;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-}
-
-function printDispatch(rows: DispatchRow[]) {
-  console.log(table([['job', 'subject', 'analysis', 'status', 'workflow id'], ...rows.map((r) => [r.jobFile.split('/').slice(-2).join('/'), r.subjectId ?? '', r.analysisName ?? '', r.status, r.workflowId ?? ''])]));
-}
 
 function uiLink(config: Config, query: string): string | undefined {
   const base = config.temporal.uiUrl;
@@ -92,7 +86,7 @@ program
         const planned = await planDispatch({ jobs: [b.jobsDir], parametersFile: b.parametersFile, codeVersion: codeVersion(env), batchTag, sessionParallelism: config.concurrency.sessionParallelism });
         rows.push(...(await startPlanned(planned, { client, taskQueue: config.temporal.taskQueue, records: runtime.records })));
       }
-      printDispatch(rows);
+      console.log(dispatchTable(rows));
       return await followRuns(client, rows.filter((r) => r.status === 'started' || r.status === 'already-running'));
     });
     // This batch's runs only (records of older code versions share the tag but not the key).
@@ -103,7 +97,7 @@ program
     console.log('\nSummary');
     const ran = new Map(summary.map((s: FollowedRun) => [s.row.dedupKey, s]));
     console.log(
-      table([
+      textTable([
         ['mouse', 'analysis', 'sessions', 'status', 'record id', 'output folder', 'wall time'],
         ...records.map((r) => {
           const run = ran.get(r._id);
@@ -134,13 +128,13 @@ program
     const config = loadConfig(env);
     const planned = await planDispatch({ jobs, parametersFile: o.parameters, analysis: o.analysis, codeVersion: codeVersion(env), batchTag: o.batchTag, sessionParallelism: config.concurrency.sessionParallelism, inputBuckets: config.inputBuckets });
     if (o.dryRun) {
-      console.log(table([['job', 'subject', 'analysis', 'dedup key', 'workflow id'], ...planned.map((p) => [p.jobFile, p.input.subjectId, p.input.analysisName, p.input.dedupKey, p.workflowId])]));
+      console.log(textTable([['job', 'subject', 'analysis', 'dedup key', 'workflow id'], ...planned.map((p) => [p.jobFile, p.input.subjectId, p.input.analysisName, p.input.dedupKey, p.workflowId])]));
       return;
     }
     const runtime = await createRuntime(config, env);
     const client = await connectClient(config.temporal);
     const rows = await startPlanned(planned, { client, taskQueue: config.temporal.taskQueue, records: runtime.records });
-    printDispatch(rows);
+    console.log(dispatchTable(rows));
     if (o.wait) {
       const runs = await followRuns(client, rows.filter((r) => r.status === 'started' || r.status === 'already-running'));
       if (runs.some((r) => r.error)) process.exitCode = 1;
@@ -155,6 +149,7 @@ program
   .action(async () => runWorker({ ...servicesEnv(), ...process.env }));
 
 registerResultsCommand(program, () => ({ ...servicesEnv(), ...process.env }));
+registerJobsCommand(program, () => ({ ...servicesEnv(), ...process.env }));
 registerAnalysesCommand(program);
 
 program.parseAsync().catch((e: unknown) => {

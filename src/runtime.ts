@@ -18,6 +18,11 @@ import type { Client } from '@temporalio/client';
 import type { RecordStore } from './stores/record-store.js';
 import { codeVersion } from './version.js';
 
+/** Worker-local folder for HDF5 sessions downloaded from S3 (GA_NWB_CACHE_DIR). */
+export function nwbCacheDir(env: NodeJS.ProcessEnv): string {
+  return env.GA_NWB_CACHE_DIR ?? join(tmpdir(), 'grouped-analysis-nwb-cache');
+}
+
 export interface Runtime {
   deps: AnalysisActivityDeps;
   activities: ReturnType<typeof createAnalysisActivities> &
@@ -31,7 +36,7 @@ export async function createRuntime(config: Config, env: NodeJS.ProcessEnv = pro
   const s3 = s3ClientFor(config);
   const records = await recordStoreFor<ProcessingRecord>(config);
   const remote = s3
-    ? createS3Resolver({ client: s3, cacheDir: env.GA_NWB_CACHE_DIR ?? join(tmpdir(), 'grouped-analysis-nwb-cache') })
+    ? createS3Resolver({ client: s3, cacheDir: nwbCacheDir(env) })
     : undefined;
   const inputOptions: InputResolverOptions = {
     s3,

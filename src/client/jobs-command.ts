@@ -1,17 +1,16 @@
 // `jobs create`: job files (the lab's job_dict/*.json) from a location or the metadata
 // collection, with a preview, `--dry-run`, and `--dispatch` to start them at once.
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import { createRuntime } from '../runtime.js';
+import { createRuntime, nwbCacheDir } from '../runtime.js';
 import { parseJsonText } from '../schemas/json-text.js';
 import { s3ClientFor } from '../stores/from-config.js';
 import { connectClient } from '../temporal/connection.js';
 import { codeVersion } from '../version.js';
 import { planDispatch, startPlanned } from './dispatch.js';
-import { textTable } from './results-command.js';
+import { dispatchTable, textTable } from './format.js';
 import { checkPortableFilter, createJobs, previewRows, SUBJECT_FIELD, writeJobFiles, type CreateJobsOptions, type FileNote, type JobSource, type SameDayPolicy } from './jobs.js';
 
 interface CreateFlags {
@@ -120,7 +119,7 @@ export function registerJobsCommand(program: Command, env: () => NodeJS.ProcessE
         source = { metadata: { uri, db: o.db, collection: o.collection!, filter: o.filter, groupBy: o.groupBy, filterObsolete: o.filterObsolete } };
       }
       const options: CreateJobsOptions = {
-        ...(s3Client && { s3: { client: s3Client, cacheDir: vars.GA_NWB_CACHE_DIR ?? join(tmpdir(), 'grouped-analysis-nwb-cache') } }),
+        ...(s3Client && { s3: { client: s3Client, cacheDir: nwbCacheDir(vars) } }),
         subjects: o.subjects,
         excludeSubjects: o.excludeSubjects,
         from: o.from,
@@ -157,7 +156,7 @@ export function registerJobsCommand(program: Command, env: () => NodeJS.ProcessE
       const client = await connectClient(config!.temporal);
       try {
         const rows = await startPlanned(planned, { client, taskQueue: config!.temporal.taskQueue, records: runtime.records });
-        console.log(`\n${textTable([['job', 'subject', 'analysis', 'status', 'workflow id'], ...rows.map((r) => [r.jobFile.split('/').slice(-1)[0], r.subjectId ?? '', r.analysisName ?? '', r.status, r.workflowId ?? ''])])}`);
+        console.log(`\n${dispatchTable(rows)}`);
       } finally {
         await runtime.close();
         await client.connection.close();

@@ -1,5 +1,6 @@
 // `grouped-analysis results list|show|get|status`: the result queries on the command line.
 import { resolve } from 'node:path';
+import { textTable } from './format.js';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import type { ProcessingRecord } from '../schemas/record.js';
@@ -22,12 +23,6 @@ interface StoreOptions {
 }
 
 type FilterOptions = RecordFilters & StoreOptions & { json?: boolean };
-
-/** Left-aligned columns, two spaces apart. */
-export function textTable(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-}
 
 function withStoreOption(cmd: Command): Command {
   return cmd
