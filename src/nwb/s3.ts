@@ -199,27 +199,3 @@ async function evict(dir: string, maxBytes: number, keep: string): Promise<void>
     total -= f.size;
   }
 }
-
-/**
- * The NWB sessions under an S3 prefix, as the lab's dispatcher finds them: HDF5 objects named
- * `*.nwb` and Zarr folders named `*.nwb/` (holding `.zgroup`). Sorted `s3://` URIs.
- */
-export async function listNwbSessions(client: S3Sender, uri: string): Promise<string[]> {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (m === null) {
-    throw new NwbError('not-found', 'not an s3:// location', { file: uri, hint: 'Write it as s3://bucket/prefix' });
-  }
-  const [, bucket, rawPrefix] = m;
-  const prefix = rawPrefix === '' || rawPrefix.endsWith('/') ? rawPrefix : `${rawPrefix}/`;
-  const found = new Set<string>();
-  for await (const page of listPages(client, bucket, prefix)) {
-    for (const o of page.Contents ?? []) {
-      const key = o.Key!;
-      if (key.endsWith('.nwb')) found.add(key);
-      else if (key.endsWith('.nwb/.zgroup')) found.add(key.slice(0, -'/.zgroup'.length));
-    }
-  }
-  // Anything inside a Zarr session (a group or array named *.nwb) is not a session of its own.
-  const sessions = [...found].filter((k) => ![...found].some((z) => z !== k && k.startsWith(`${z}/`)));
-  return sessions.sort().map((k) => `s3://${bucket}/${k}`);
-}

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { NwbError } from '../../../src/nwb/errors.js';
 import { openNwb } from '../../../src/nwb/open.js';
-import { createS3Resolver, listNwbSessions, type S3Sender } from '../../../src/nwb/s3.js';
+import { createS3Resolver, type S3Sender } from '../../../src/nwb/s3.js';
 import { readSession } from '../../../src/nwb/session.js';
 import { createDfTrials } from '../../../src/nwb/tables.js';
 import { HDF5_A, HDF5_B, tempDir, ZARR } from './fixtures.js';
@@ -159,14 +159,5 @@ describe('NWB sessions on S3', () => {
     const remote = createS3Resolver({ client: s3, cacheDir: tmp.dir });
     const err = await openNwb('s3://lab/raw/notes.nwb', { remote }).catch((e: unknown) => e);
     expect((err as NwbError).code).toBe('not-nwb');
-  });
-
-  it('lists the HDF5 and Zarr sessions under a prefix (across listing pages)', async () => {
-    s3.put('raw/readme.txt', Buffer.from('x'));
-    expect(await listNwbSessions(s3, 's3://lab/raw')).toEqual([
-      's3://lab/raw/697062_2023-11-14_11-12-44.nwb',
-      's3://lab/raw/697062_2023-11-15_10-02-05.nwb',
-      's3://lab/raw/behavior_717531_2024-08-07_09-01-02.nwb',
-    ]);
   });
 });
