@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context, activityInfo } from '@temporalio/activity';
 import { canonicalJson } from '../schemas/canonical-json.js';
-import { workflowIdFor } from '../schemas/dedup-key.js';
+import { DedupKey, workflowIdFor } from '../schemas/dedup-key.js';
 import { decodePartial, encodePartial } from '../analyses/codec.js';
 import { AnalysisInputError, type AnalysisContext, type AnyAnalysis, type SessionOutput } from '../analyses/define.js';
 import type { LoadedSession, SessionReadRequest } from '../nwb/session.js';
@@ -97,6 +97,11 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
   const outputPrefix = (w: AnalysisWorkflowInput) => `${w.dedupKey}/`;
 
   const specOf = (w: AnalysisWorkflowInput) => {
+    // The key names the output prefix and the record: a malformed one (a run started by hand) is
+    // refused for good, not retried as the object store's key check would be.
+    if (!DedupKey.safeParse(w.dedupKey).success) {
+      throw invalidInput(`dedup key ${JSON.stringify(w.dedupKey)} is not 64 lowercase hex digits; start runs with the dispatcher`);
+    }
     const def = deps.getAnalysis(w.analysisName);
     const parsed = def.parameters.schema.safeParse(w.parameters);
     if (!parsed.success) {
