@@ -5,5 +5,5 @@
 #   bash scripts/ops/retry-failed.sh TAG
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 tag="$(safe "${1:?usage: retry-failed.sh ANALYSIS_TAG}")"
-tctl workflow reset --query "AnalysisTag = '$tag' AND (ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut')" \
+batch workflow reset --query "AnalysisTag = '$tag' AND (ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut')" \
   --type FirstWorkflowTask --reason "retry failed runs of tag $tag" --yes

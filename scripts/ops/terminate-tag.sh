@@ -4,4 +4,4 @@
 #   bash scripts/ops/terminate-tag.sh TAG
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 tag="$(safe "${1:?usage: terminate-tag.sh ANALYSIS_TAG}")"
-tctl workflow terminate --query "AnalysisTag = '$tag' AND ExecutionStatus = 'Running'" --reason "terminate tag $tag" --yes
+batch workflow terminate --query "AnalysisTag = '$tag' AND ExecutionStatus = 'Running'" --reason "terminate tag $tag" --yes
