@@ -197,7 +197,7 @@ class ZarrSource implements NwbSource {
    * because zarrita and numcodecs stay silent on damage (a missing chunk becomes fill values, a
    * cut blosc chunk decodes to zeros).
    */
-  private checkedStore(zarray: ZarrayMeta): AsyncReadable {
+  private checkedStore(zarray: ZarrayMeta, io: { error?: unknown }): AsyncReadable {
     const truncated = (key: string, what: string) =>
       new NwbError('truncated', what, {
         file: this.label,
@@ -207,11 +207,19 @@ class ZarrSource implements NwbSource {
     return {
       get: async (key: AbsolutePath) => {
         const name = key.slice(key.lastIndexOf('/') + 1);
+        const read = async <T>(f: () => Promise<T>): Promise<T> => {
+          try {
+            return await f();
+          } catch (err) {
+            io.error ??= err;
+            throw err;
+          }
+        };
         if (METADATA_FILES.has(name)) {
-          const known = await this.meta(key);
+          const known = await read(() => this.meta(key));
           return known === undefined ? undefined : new TextEncoder().encode(JSON.stringify(known));
         }
-        const bytes = await this.store.get(key);
+        const bytes = await read(() => this.store.get(key));
         // hdmf-zarr writes every chunk, even all-fill ones, so an absent chunk is a cut copy.
         if (bytes === undefined) throw truncated(key, 'chunk is missing');
         // A blosc chunk's header records its compressed size (bytes 12-15).
@@ -312,12 +320,16 @@ class ZarrSource implements NwbSource {
     if (zarray.shape.includes(0)) {
       data = zarray.dtype === '|O' ? [] : zarray.dtype === '|b1' ? new zarr.BoolArray(0) : new Float64Array(0);
     } else {
+      // A failed read of the store (S3 down, network) is transient: rethrown as it is, so the
+      // activity retries; zarrita would let it pass for a decoding error of a damaged file.
+      const io: { error?: unknown } = {};
       try {
-        const location = zarr.root(this.checkedStore(zarray)).resolve(norm.slice(1));
+        const location = zarr.root(this.checkedStore(zarray, io)).resolve(norm.slice(1));
         const arr = await zarr.open.v2(location, { kind: 'array', attrs: false });
         data = (await zarr.get(arr)).data;
       } catch (err) {
         if (err instanceof NwbError) throw err;
+        if (io.error !== undefined) throw io.error;
         throw new NwbError('corrupt', `cannot decode: ${err instanceof Error ? err.message : String(err)}`, {
           file: this.label,
           field: norm,
