@@ -7,24 +7,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import type { IoArgs, IoReport } from './ours/io.js';
 import { bundleChild, runChild } from './lib/child.js';
 import { generatedMouse } from './lib/data.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { runReference } from './lib/python.js';
-import { mb, median, ratio, seconds, table, verdict } from './lib/report.js';
+import { integerAtLeast, mb, median, ratio, seconds, table, verdict } from './lib/report.js';
 import { warmPageCache } from './lib/warm.js';
 
-const count = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer');
-  return n;
-};
 const o = new Command()
-  .option('--sessions <n>', 'sessions of the generated mouse (the goal is stated for 100)', count, 100)
-  .option('--trials <n>', 'trials per generated session', count, 400)
-  .option('--repeat <n>', 'loads of the real Zarr session per side', count, 3)
+  .option('--sessions <n>', 'sessions of the generated mouse (the goal is stated for 100)', integerAtLeast(1), 100)
+  .option('--trials <n>', 'trials per generated session', integerAtLeast(1), 400)
+  .option('--repeat <n>', 'loads of the real Zarr session per side', integerAtLeast(1), 3)
   .parse()
   .opts<{ sessions: number; trials: number; repeat: number }>();
 

@@ -1,5 +1,5 @@
 // Generated mice for the benchmarks, written once per option set under .cache/bench-data/ (the
-// generator is byte-stable, so a cached mouse is the mouse these options give).
+// generator is byte-stable, so a cached data set is the one these options give).
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,19 +22,28 @@ export interface GeneratedMouse {
   files: string[];
 }
 
-export async function generatedMouse(o: MouseOptions): Promise<GeneratedMouse> {
-  const name = `seed${o.seed}-s${o.sessions}-t${o.trials}-${o.format}-${o.channels.join('+')}`;
+/** `mice` generated mice with these options (mouse k is the same whatever `mice` is). */
+export async function generatedMice(o: MouseOptions & { mice: number }): Promise<GeneratedMouse[]> {
+  const name = `seed${o.seed}-m${o.mice}-s${o.sessions}-t${o.trials}-${o.format}-${o.channels.join('+')}`;
   const root = join(REPO_ROOT, '.cache', 'bench-data', name);
   if (!existsSync(join(root, 'dataset.json'))) {
     const started = performance.now();
     const tmp = `${root}.tmp-${process.pid}`;
     await rm(tmp, { recursive: true, force: true });
-    await generateDataset({ ...o, mice: 1, skipWeekends: false }, tmp);
+    await generateDataset({ ...o, skipWeekends: false }, tmp);
     await rename(tmp, root);
     console.error(`generated ${name} in ${((performance.now() - started) / 1000).toFixed(1)} s (cached in ${root})`);
   }
   const summary = JSON.parse(await readFile(join(root, 'dataset.json'), 'utf8')) as { mice: { folder: string }[] };
-  const dir = join(root, summary.mice[0].folder);
-  const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as MouseTruth;
-  return { dir, truth, files: truth.sessions.map((s) => join(dir, s.file)) };
+  return await Promise.all(
+    summary.mice.map(async ({ folder }) => {
+      const dir = join(root, folder);
+      const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as MouseTruth;
+      return { dir, truth, files: truth.sessions.map((s) => join(dir, s.file)) };
+    }),
+  );
+}
+
+export async function generatedMouse(o: MouseOptions): Promise<GeneratedMouse> {
+  return (await generatedMice({ ...o, mice: 1 }))[0];
 }

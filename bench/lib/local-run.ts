@@ -15,8 +15,8 @@ import type { AnalysisWorkflowInput, OutputEntry, SessionResult } from '../../sr
 export interface LocalRuntime {
   runtime: Runtime;
   activities: AnalysisActivities;
-  /** URIs of the sessions the activities read from their files (cache misses), in order. */
-  loads: string[];
+  /** Sessions the activities read from their files (cache misses), in order, with the read's time. */
+  loads: { uri: string; ms: number }[];
 }
 
 /** Real activities over `<root>/outputs` (object store) and `<root>/records` (record store). */
@@ -27,12 +27,14 @@ export async function localRuntime(root: string): Promise<LocalRuntime> {
     ...(process.env.GA_CODE_VERSION ? { GA_CODE_VERSION: process.env.GA_CODE_VERSION } : {}),
   };
   const runtime = await createRuntime(loadConfig(env), env);
-  const loads: string[] = [];
+  const loads: LocalRuntime['loads'] = [];
   const activities = createAnalysisActivities({
     ...runtime.deps,
-    loadSession: (uri, request) => {
-      loads.push(uri);
-      return runtime.deps.loadSession(uri, request);
+    loadSession: async (uri, request) => {
+      const started = performance.now();
+      const session = await runtime.deps.loadSession(uri, request);
+      loads.push({ uri, ms: performance.now() - started });
+      return session;
     },
   });
   return { runtime, activities, loads };

@@ -1,4 +1,5 @@
-// Printing of benchmark results: aligned tables and the ratio lines each benchmark ends with.
+// Printing of benchmark results (aligned tables, ratio and verdict lines) and their option parsing.
+import { InvalidArgumentError } from 'commander';
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 export const mb = (x: number) => `${x.toFixed(0)} MB`;
@@ -23,3 +24,12 @@ export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** A commander option parser for integers >= min. */
+export const integerAtLeast =
+  (min: number) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`an integer >= ${min}`);
+    return n;
+  };

@@ -50,6 +50,21 @@ def forward_latents(df_trials, model, params):
     return forager.get_latent_variables(), int(finished.sum())
 
 
+def enrich_trials_and_fip(df_trials, df_fip, df_sess, model, preprocessing):
+    """The loader's enrichment after the model lookup (RAU.get_nwb_processed, then
+    au.enrich_df_trials), on one or many sessions; df_fip None = no photometry."""
+    df_trials, _ = co_utils.get_foraging_model_info(df_trials, df_sess, model_name=model)
+    df_trials = enrich_dfs.enrich_df_trials_fm(df_trials)
+    if df_fip is not None:
+        df_fip, df_trials_fip = enrich_dfs.enrich_fip_in_df_trials(df_fip, df_trials)
+        df_fip, df_trials, _ = enrich_dfs.remove_tonic_df_fip(df_fip, df_trials, df_trials_fip)
+        # RAU.get_nwb_processed: data* columns lose "_{preprocessing}"
+        df_trials = df_trials.rename(
+            columns={c: c.replace(f"_{preprocessing}", "") for c in df_trials.columns if c.startswith("data")}
+        )
+    return enrich_df_trials_from_spec(df_trials), df_fip
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nwb", required=True)
@@ -78,15 +93,7 @@ def main(argv=None):
         )
         df_sess = pd.DataFrame([{"subject_id": subject_id, "session_date": date, "ses_idx": ses_idx,
                                  "finished_trials": n_finished}])
-        df_trials, _ = co_utils.get_foraging_model_info(df_trials, df_sess, model_name=model)
-        df_trials = enrich_dfs.enrich_df_trials_fm(df_trials)
-        df_fip, df_trials_fip = enrich_dfs.enrich_fip_in_df_trials(df_fip, df_trials)
-        df_fip, df_trials, _ = enrich_dfs.remove_tonic_df_fip(df_fip, df_trials, df_trials_fip)
-        # RAU.get_nwb_processed: data* columns lose "_{preprocessing}"
-        df_trials = df_trials.rename(
-            columns={c: c.replace(f"_{args.preprocessing}", "") for c in df_trials.columns if c.startswith("data")}
-        )
-        df_trials = enrich_df_trials_from_spec(df_trials)
+        df_trials, df_fip = enrich_trials_and_fip(df_trials, df_fip, df_sess, model, args.preprocessing)
 
         slopes = []
         avg_cols = []

@@ -55,13 +55,13 @@ afterAll(async () => {
 describe('a mouse that gained one session', () => {
   it('first run: every session computed from its file', () => {
     expect(first.sessions.map((s) => s.fromCache)).toEqual([false, false, false]);
-    expect(warm.loads.slice(0, loadsBefore)).toEqual(sessions.slice(0, 3).map(uri));
+    expect(warm.loads.slice(0, loadsBefore).map((l) => l.uri)).toEqual(sessions.slice(0, 3).map(uri));
   });
 
   it('second run: the three known sessions come from the cache, only the new one is read and computed', () => {
     expect(grown.sessions.map((s) => s.fromCache)).toEqual([true, true, true, false]);
     expect(grown.sessions.slice(0, 3).map((s) => s.partialKey)).toEqual(first.sessions.map((s) => s.partialKey));
-    expect(warm.loads.slice(loadsBefore)).toEqual([uri(sessions[3])]);
+    expect(warm.loads.slice(loadsBefore).map((l) => l.uri)).toEqual([uri(sessions[3])]);
     // The group step ran again over all four sessions.
     expect((grown.summary as { counts: { sessions_used: number } }).counts.sessions_used).toBe(4);
     console.log(`incremental: first run ${first.ms.total.toFixed(0)} ms, after adding one session ${grown.ms.total.toFixed(0)} ms (sessions ${grown.ms.sessions.toFixed(0)} ms, group ${grown.ms.group.toFixed(0)} ms)`);
