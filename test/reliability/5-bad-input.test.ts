@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { planDispatch } from '../../src/client/dispatch.js';
 import { ValidationError } from '../../src/schemas/errors.js';
-import { badFile, type BadCase } from '../support/reliability/bad-files.js';
+import { badFile, GOOD_JOB, GOOD_PARAMS, type BadCase } from '../support/reliability/bad-files.js';
 import type { Expected } from '../support/reliability/checks.js';
 import { BAD_KINDS, foragingParams, jobOf, upload, writeBadMouse, writeJobFolder, type JobSpec } from '../support/reliability/data.js';
 import { BUCKET } from '../support/reliability/env.js';
@@ -45,6 +45,9 @@ describe('bad input', () => {
     const categories = new Map<string, number>();
     let refused = 0;
     const dir = join(sc.dir, 'fuzz');
+    // Control: the valid pair every case starts from is accepted, so each refusal is the broken file's.
+    const control = await writeCase(dir, { category: 'control', target: 'job', bytes: new TextEncoder().encode(JSON.stringify(GOOD_JOB)), other: new TextEncoder().encode(JSON.stringify(GOOD_PARAMS)) });
+    expect(await planDispatch({ jobs: [control.jobsDir], parametersFile: control.paramsFile, codeVersion: suite.codeVersion, inputBuckets: [BUCKET] })).toHaveLength(1);
     await fc.assert(
       fc.asyncProperty(badFile, async (c) => {
         const f = await writeCase(dir, c);

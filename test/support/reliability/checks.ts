@@ -231,23 +231,27 @@ export async function verify(ctx: VerifyContext, expected: Expected[]): Promise<
   return v;
 }
 
-/** Activities running on a worker (started, not yet closed) in these workflows right now. */
-export async function runningActivities(client: Client, ids: string[]): Promise<string[]> {
-  const out: string[] = [];
+/**
+ * The workflows among `ids` still running, and the activities started and not yet closed in
+ * them; with `workerPid`, only those whose current attempt runs on that worker process (a killed
+ * worker's attempts stay "started" until their heartbeat times out).
+ */
+export async function liveActivities(client: Client, ids: string[], workerPid?: number): Promise<{ open: string[]; activities: string[] }> {
+  const open: string[] = [];
+  const activities: string[] = [];
   for (const id of ids) {
     const d = await client.workflow.getHandle(id).describe().catch(() => undefined);
     if (d?.status.name !== 'RUNNING') continue;
+    open.push(id);
     for (const p of d.raw.pendingActivities ?? []) {
-      if (p.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) out.push(p.activityType?.name ?? '?');
+      if (p.state !== temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) continue;
+      if (workerPid !== undefined && !p.lastWorkerIdentity?.startsWith(`${workerPid}@`)) continue;
+      activities.push(p.activityType?.name ?? '?');
     }
   }
-  return out;
+  return { open, activities };
 }
 
-export async function anyRunning(client: Client, ids: string[]): Promise<boolean> {
-  for (const id of ids) {
-    const d = await client.workflow.getHandle(id).describe().catch(() => undefined);
-    if (d?.status.name === 'RUNNING') return true;
-  }
-  return false;
+export async function runningActivities(client: Client, ids: string[]): Promise<string[]> {
+  return (await liveActivities(client, ids)).activities;
 }

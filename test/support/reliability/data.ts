@@ -1,6 +1,6 @@
 // Inputs of the suite: generated mice uploaded to the suite's S3 server, job folders in the
 // lab's format, and deliberately broken NWB sessions built from generated ones.
-import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { generateDataset } from '../../../src/generator/generate.js';
@@ -160,9 +160,4 @@ export async function writeBadMouse(dir: string, kind: BadKind, index: number, t
     files.push(file);
   }
   return { subjectId: mouse.subjectId, sessions: files, bad: files[1] };
-}
-
-/** Copies a session (file or folder) to another place on disk. */
-export async function copySession(from: string, to: string): Promise<void> {
-  await cp(from, to, { recursive: true });
 }

@@ -14,7 +14,7 @@ import type { RecordStore } from '../../../src/stores/record-store.js';
 import { connectClient } from '../../../src/temporal/connection.js';
 import { verify, type Expected, type Verdict } from './checks.js';
 import { s3Client } from './data.js';
-import { appEnv, BUCKET, type SuiteInfo } from './env.js';
+import { appEnv, type SuiteInfo } from './env.js';
 import { WorkerProcess } from './processes.js';
 import { appendRow, type ResultRow } from './report.js';
 
@@ -98,5 +98,3 @@ export async function openScenario(suite: SuiteInfo, name: string, extraEnv: Rec
 export function completedText(v: Verdict): string {
   return v.failedAsExpected ? `${v.completed} + ${v.failedAsExpected} failed as expected` : `${v.completed}/${v.workflows}`;
 }
-
-export { BUCKET };

@@ -2,7 +2,7 @@
 // histories and visibility (memos, search attributes), stored objects, and the servers' raw data
 // files. Payload bytes are searched as they are (the secrets are ASCII, JSON payloads keep them
 // verbatim), so no decoding step can hide a leak.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
@@ -35,7 +35,13 @@ export class SecretScanner {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       const p = join(e.parentPath, e.name);
-      if (e.isFile() && include(p) && (await stat(p)).size > 0) this.scan(kind, p, await readFile(p));
+      if (!e.isFile() || !include(p)) continue;
+      // A running server's journal files come and go.
+      const content = await readFile(p).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (content?.byteLength) this.scan(kind, p, content);
     }
   }
 
