@@ -1,8 +1,9 @@
 // npm run bench:orchestration [-- --mice N --sequential N --redispatch N]
 // Orchestration costs on the local Temporal dev server (the real servers of `npm run services`):
-// 1. Throughput: --mice small generated mice (one 200-trial session each, foraging-summary) are
-//    dispatched at once to a real worker running in this process (local-folder stores, its own
-//    task queue); mouse-workflows per minute from the first start to the last completion.
+// 1. Throughput: --mice small generated mice (one 200-trial session each, foraging-summary; mice
+//    whose session the reader rejects are left out and counted) are dispatched at once to a real
+//    worker running in this process (local-folder stores, its own task queue); mouse-workflows
+//    per minute from the first start to the last completion.
 // 2. Temporal overhead per workflow: --sequential mice run one at a time; overhead = the
 //    workflow's execution time (start to close, from Temporal) minus the time spent inside its
 //    activities (measured around every activity call). Also reported for the concurrent batch,
@@ -30,7 +31,7 @@ import type { RecordStore } from '../src/stores/record-store.js';
 import { connectClient, connectWorker } from '../src/temporal/connection.js';
 import { createWorker } from '../src/temporal/worker-factory.js';
 import { codeVersion } from '../src/version.js';
-import { generatedMice } from './lib/data.js';
+import { acceptedSessions, generatedMice } from './lib/data.js';
 import { integerAtLeast, median, seconds, table, verdict } from './lib/report.js';
 
 const o = new Command()
@@ -137,8 +138,13 @@ const rows: string[][] = [];
 let perMinute = 0;
 let redispatchWorst = 0;
 try {
-  const mice = await generatedMice({ seed: 303, mice: o.mice + o.sequential, sessions: 1, trials: 200, channels: ['G_1'], format: 'hdf5' });
-  const jobs = mice.map((m) => ({ subject: m.truth.subject_id, locations: m.files }));
+  // Spare mice: the reader rejects some generated sessions (see acceptedSessions).
+  const needed = o.mice + o.sequential;
+  const mice = await generatedMice({ seed: 303, mice: Math.ceil(needed * 1.1) + 2, sessions: 1, trials: 200, channels: ['G_1'], format: 'hdf5' });
+  const { accepted, rejected } = await acceptedSessions(mice.map((m) => m.files[0]));
+  if (accepted.length < needed) throw new Error(`only ${accepted.length} generated mice have a valid session`);
+  console.log(`${rejected.length} of ${mice.length} generated mice skipped: the reference rejects their session (${rejected[0]?.reason ?? ''})`);
+  const jobs = mice.filter((m) => accepted.includes(m.files[0])).map((m) => ({ subject: m.truth.subject_id, locations: m.files }));
 
   const sequential = await writeJobs('sequential', jobs.slice(o.mice), SMALL);
   const e2e: number[] = [];

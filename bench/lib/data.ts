@@ -5,6 +5,10 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateDataset, type MouseTruth } from '../../src/generator/generate.js';
 import type { FormatChoice } from '../../src/generator/plan.js';
+import { isNwbError } from '../../src/nwb/errors.js';
+import { openNwb } from '../../src/nwb/open.js';
+import { readSession } from '../../src/nwb/session.js';
+import { createDfTrials } from '../../src/nwb/tables.js';
 import { REPO_ROOT } from './paths.js';
 
 export interface MouseOptions {
@@ -46,4 +50,28 @@ export async function generatedMice(o: MouseOptions & { mice: number }): Promise
 
 export async function generatedMouse(o: MouseOptions): Promise<GeneratedMouse> {
   return (await generatedMice({ ...o, mice: 1 }))[0];
+}
+
+/**
+ * The sessions whose trials table the reader accepts (our createDfTrials raises where the lab's
+ * create_df_trials does), and the others with the reason. Some generated sessions are rejected:
+ * an agent that never chooses right all session plus auto water on a rewarded trial trips the
+ * reference's "Reward before choice time" check; a whole mouse's run would fail on one of them.
+ */
+export async function acceptedSessions(files: readonly string[]): Promise<{ accepted: string[]; rejected: { file: string; reason: string }[] }> {
+  const accepted: string[] = [];
+  const rejected: { file: string; reason: string }[] = [];
+  for (const file of files) {
+    const source = await openNwb(file);
+    try {
+      createDfTrials(await readSession(source, {}));
+      accepted.push(file);
+    } catch (e) {
+      if (!isNwbError(e)) throw e;
+      rejected.push({ file, reason: e.message });
+    } finally {
+      await source.close();
+    }
+  }
+  return { accepted, rejected };
 }

@@ -77,9 +77,11 @@ const report: string[] = [];
 /** Runs tasks with at most `lanes` at once (the box has two cores; each task is one Python process). */
 async function inLanes(tasks: (() => Promise<unknown>)[], lanes: number): Promise<void> {
   const queue = [...tasks];
-  await Promise.all(Array.from({ length: lanes }, async () => {
-    for (let task = queue.shift(); task; task = queue.shift()) await task();
-  }));
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      for (let task = queue.shift(); task; task = queue.shift()) await task();
+    }),
+  );
 }
 
 beforeAll(async () => {
