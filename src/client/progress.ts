@@ -44,8 +44,8 @@ export async function followRuns(client: Client, rows: DispatchRow[], out: NodeJ
       drawn = lines.length;
     }
   };
-  // Queries still in flight when the caller closes the connection would retry on a closed
-  // channel and crash the process: keep them, and let them settle before returning.
+  // Queries still in flight when the caller closes the connection would retry on the closed
+  // gRPC connection and crash the process: keep them, and let them settle before returning.
   const pending = new Set<Promise<void>>();
   const poll = setInterval(() => {
     for (const r of runs) {

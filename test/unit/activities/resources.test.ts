@@ -46,7 +46,11 @@ async function setup() {
     now: () => new Date(0),
   });
   const workflow = (table: string) =>
-    ({ analysisName: 'echo-resource', parameters: { analysis_name: 'echo-resource', analysis_tag: 'default', table } }) as unknown as AnalysisWorkflowInput;
+    ({
+      analysisName: 'echo-resource',
+      dedupKey: 'a'.repeat(64),
+      parameters: { analysis_name: 'echo-resource', analysis_tag: 'default', table },
+    }) as unknown as AnalysisWorkflowInput;
   return { dir, activities, workflow };
 }
 
