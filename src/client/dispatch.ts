@@ -209,7 +209,9 @@ const rowOf = (p: PlannedJob, status: DispatchStatus, message?: string): Dispatc
 /** Starts the planned runs (skipping those already done) with bounded concurrency. */
 export async function startPlanned(planned: PlannedJob[], o: StartOptions): Promise<DispatchRow[]> {
   // One round trip for the whole batch: re-dispatching thousands of done jobs stays cheap.
-  const done = new Set((await o.records.getMany(planned.map((p) => p.input.dedupKey))).filter((r) => r.status === 'completed').map((r) => r._id));
+  const done = new Set(
+    (await o.records.getMany(planned.map((p) => p.input.dedupKey), ['status'])).filter((r) => r.status === 'completed').map((r) => r._id),
+  );
   const rows: DispatchRow[] = new Array(planned.length);
   let next = 0;
   const lane = async () => {

@@ -49,11 +49,14 @@ export class MongoRecordStore<R extends StoredRecord = StoredRecord> implements 
     return ((await this.coll.findOne({ _id: id })) as R | null) ?? undefined;
   }
 
-  async getMany(ids: readonly string[]): Promise<R[]> {
+  async getMany(ids: readonly string[], fields?: readonly string[]): Promise<R[]> {
     const out: R[] = [];
-    // Chunks keep each filter document far below the 16 MB BSON limit.
-    for (let i = 0; i < ids.length; i += 1000) {
-      out.push(...((await this.coll.find({ _id: { $in: ids.slice(i, i + 1000) as string[] } }).toArray()) as R[]));
+    const projection = fields ? Object.fromEntries(fields.map((f) => [f, 1])) : undefined;
+    // 10,000 ids (~0.7 MB) per query stays far below the 16 MB BSON limit, and few queries matter:
+    // FerretDB scans the collection once per query.
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const cursor = this.coll.find({ _id: { $in: ids.slice(i, i + 10_000) as string[] } }, projection ? { projection } : {});
+      out.push(...((await cursor.toArray()) as R[]));
     }
     return out;
   }

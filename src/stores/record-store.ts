@@ -22,8 +22,11 @@ export interface RecordStore<R extends StoredRecord = StoredRecord> {
   /** Human-readable location for messages (never includes credentials). */
   readonly description: string;
   get(id: string): Promise<R | undefined>;
-  /** The records among these ids that exist (one query, for batch dispatch). */
-  getMany(ids: readonly string[]): Promise<R[]>;
+  /**
+   * The records among these ids that exist (few queries, for batch dispatch). With `fields`, a
+   * store may return only those fields (plus `_id`): dispatch needs just the status.
+   */
+  getMany(ids: readonly string[], fields?: readonly string[]): Promise<R[]>;
   /** Inserts unless a record with this `_id` exists; the store's uniqueness decides races. */
   insertIfAbsent(record: R): Promise<'inserted' | 'exists'>;
   /** Replaces (or creates) the record with this `_id`. */
