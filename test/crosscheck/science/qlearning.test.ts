@@ -20,6 +20,7 @@ import {
   simulateQLearning,
   type QLearningModelName,
 } from '../../../src/science/qlearning.js';
+import { blockTask } from '../../support/tasks.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const MODELS: QLearningModelName[] = ['QLearning_L2F1_CKfull_softmax', 'QLearning_L1F1_CK1_softmax'];
@@ -40,28 +41,6 @@ interface Latents {
 interface Response {
   versions: Record<string, string>;
   sessions: { latents?: Latents; nll?: number; fit?: { params: Record<string, number>; nll: number; nfev: number; nit: number } }[];
-}
-
-function blockTask(T: number, seed: number) {
-  const rng = new SeededUniform(seed);
-  const pairs = [
-    [0.45, 0.05],
-    [0.4, 0.1],
-    [0.3, 0.15],
-    [0.225, 0.225],
-  ];
-  const pRewardL = new Float64Array(T);
-  const pRewardR = new Float64Array(T);
-  for (let t = 0; t < T; ) {
-    const len = 40 + Math.floor(rng.uniform() * 40);
-    const [a, b] = pairs[Math.floor(rng.uniform() * pairs.length)];
-    const flip = rng.uniform() < 0.5;
-    for (let k = 0; k < len && t < T; k++, t++) {
-      pRewardL[t] = flip ? a : b;
-      pRewardR[t] = flip ? b : a;
-    }
-  }
-  return { pRewardL, pRewardR, baiting: true };
 }
 
 /** Parameters drawn within the fit bounds (beta kept at mouse-like values) plus a corner case. */
