@@ -9,7 +9,9 @@ import { decodePartial, encodePartial } from '../analyses/codec.js';
 import { AnalysisInputError, type AnalysisContext, type AnyAnalysis, type SessionOutput } from '../analyses/define.js';
 import type { LoadedSession, SessionReadRequest } from '../nwb/session.js';
 import { isNwbError } from '../nwb/errors.js';
-import type { ObjectStore } from '../stores/object-store.js';
+import { limiter } from '../nwb/s3.js';
+import { ObjectNotFoundError, type ObjectStore } from '../stores/object-store.js';
+import type { BlobCache } from '../figures/index.js';
 import type { RecordStore } from '../stores/record-store.js';
 import { InputNotFoundError } from '../stores/inputs.js';
 import { REPORT_NAME, SESSIONS_TABLE } from '../report/outputs.js';
@@ -37,10 +39,10 @@ export interface AnalysisActivityDeps {
   now(): Date;
 }
 
-/** A session's cache entry: the partial, the names of its stored files, its warnings. */
+/** A session's cache entry: the partial, its stored files (as written), its warnings. */
 interface CachedSession {
   partial: unknown;
-  files: string[];
+  files: { name: string; size: number; sha256: string }[];
   warnings: string[];
 }
 
@@ -110,10 +112,24 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
     return { def, spec: parsed.data };
   };
 
+  // Content-addressed (the key hashes everything the bytes depend on), so it is shared by every
+  // run, mouse and code version, and any entry may be deleted at any time.
+  const blobCache: BlobCache = {
+    get: (key) =>
+      deps.results.get(`_cache/blobs/${key}`).catch((e: unknown) => {
+        if (e instanceof ObjectNotFoundError) return undefined;
+        throw e;
+      }),
+    put: async (key, bytes) => {
+      await deps.results.put(`_cache/blobs/${key}`, bytes, { contentType: 'application/octet-stream' });
+    },
+  };
+
   const contextFor = (w: AnalysisWorkflowInput, warnings: string[], resources: Record<string, Uint8Array> = {}): AnalysisContext => ({
     subjectId: w.subjectId,
     resources,
     warn: (m) => warnings.push(m),
+    cache: blobCache,
   });
 
   const resourcesOf = async (def: AnyAnalysis, spec: ReturnType<typeof specOf>['spec']): Promise<Record<string, Uint8Array>> => {
@@ -211,10 +227,10 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
         asInvalidInput(e);
       }
       // Per-session files go next to the partial; the group step copies them into the outputs.
-      const files: string[] = [];
+      const files: CachedSession['files'] = [];
       for (const f of out.files ?? []) {
-        await deps.results.put(`${partialKey.slice(0, -'.json'.length)}/${f.name}`, f.body, { contentType: f.contentType });
-        files.push(f.name);
+        const put = await deps.results.put(`${partialKey.slice(0, -'.json'.length)}/${f.name}`, f.body, { contentType: f.contentType });
+        files.push({ name: f.name, size: put.size, sha256: put.sha256! });
         heartbeat({ session: session.uri, stage: 'store', file: f.name });
       }
       // Written last: its presence means the session's files are all stored.
@@ -234,12 +250,22 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
         outputs.push({ name, uri: deps.results.uri(put.key), size: put.size, sha256: put.sha256! });
         heartbeat({ stage: 'upload', done: outputs.length });
       };
+      // Per-session files are copied within the store (the bytes never pass through the worker),
+      // several at a time: on S3 each copy is a round trip.
+      const limit = limiter(8);
+      const copies: Promise<void>[] = [];
       for (const [i, key] of args.partialKeys.entries()) {
         const cached = decodePartial<CachedSession>(new TextDecoder().decode(await deps.results.get(key)));
         inputs.push({ uri: args.sessions[i].uri, partial: cached.partial });
-        // One session's files at a time, so memory stays flat however many sessions a mouse has.
-        for (const name of cached.files) await store(name, await deps.results.get(`${key.slice(0, -'.json'.length)}/${name}`));
+        for (const f of cached.files) {
+          const copy = limit(() => deps.results.copy(`${key.slice(0, -'.json'.length)}/${f.name}`, outputPrefix(w) + f.name));
+          copy.catch(() => undefined); // reported by the Promise.all below, not as unhandled meanwhile
+          copies.push(copy);
+          outputs.push({ name: f.name, uri: deps.results.uri(outputPrefix(w) + f.name), size: f.size, sha256: f.sha256 });
+        }
+        heartbeat({ stage: 'copy', done: i + 1 });
       }
+      await Promise.all(copies);
       const warnings: string[] = [];
       heartbeat({ stage: 'group' });
       const { files, summary } = await def.group(inputs, spec, contextFor(w, warnings, await resourcesOf(def, spec)));

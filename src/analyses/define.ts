@@ -3,6 +3,7 @@
 // (partials in, files and a summary out). Workflow, activities, dispatcher, records and CLI are
 // generic over it: adding an analysis touches only its folder and one registry line.
 import type { z } from 'zod';
+import type { BlobCache } from '../figures/index.js';
 import type { SessionReadRequest, LoadedSession } from '../nwb/session.js';
 import type { AnalysisParameterSpec, SpecOutputBase } from '../schemas/analysis-spec.js';
 
@@ -12,6 +13,8 @@ export interface AnalysisContext {
   resources?: Readonly<Record<string, Uint8Array>>;
   /** Non-fatal problems end up in the record and the run summary. */
   warn(message: string): void;
+  /** Kept between runs (in the object store): e.g. figure rows already drawn. */
+  cache?: BlobCache;
 }
 
 /** One output file, relative to the run's output prefix (e.g. `figures/avg_signal_697062.svg`). */

@@ -21,6 +21,11 @@ export const FONT_FILES: readonly string[] = [REGULAR, BOLD];
 /** Absolute path of the native resvg binding, for the rasteriser's worker thread. */
 export const RESVG_MODULE = require.resolve('@resvg/resvg-js');
 
+/** What a drawn pixel depends on besides the SVG: the rasteriser's and the font's versions. */
+export const RASTERISER_ID = ['@resvg/resvg-js', 'dejavu-fonts-ttf']
+  .map((name) => `${name}@${(require(`${name}/package.json`) as { version: string }).version}`)
+  .join(' ');
+
 let metrics: { regular: FontMetrics; bold: FontMetrics } | undefined;
 
 /** Width in px of `text` set in the bundled font at `size` px. */

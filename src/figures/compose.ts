@@ -1,7 +1,10 @@
 // Figures from rows of panels, and the one-call route to both files.
+import { createHash } from 'node:crypto';
+import { RASTERISER_ID } from './assets.js';
 import type { Figure, FigureRow } from './model.js';
-import { renderPng, type PngOptions } from './png.js';
-import { renderSvg } from './svg.js';
+import { renderStrips, scaleFor, type PngOptions } from './png.js';
+import { assemblePng, deserializeStrip, serializeStrip, type PngStrip } from './png-strips.js';
+import { blockDocument, layoutFigure, layoutSvg } from './svg.js';
 
 export interface FigureTitleParts {
   subject: string;
@@ -33,13 +36,49 @@ export function composeFigure(input: ComposeInput): Figure {
   return { ...input, rows: input.rows.filter((row) => row.panels.length > 0 || row.title) };
 }
 
+/**
+ * Bytes kept between runs under content-derived keys (e.g. in the object store), so work whose
+ * inputs did not change is not redone. Keys are 64 hex digits.
+ */
+export interface BlobCache {
+  get(key: string): Promise<Uint8Array | undefined>;
+  put(key: string, bytes: Uint8Array): Promise<void>;
+}
+
+export interface RenderOptions extends PngOptions {
+  /** Where drawn rows are kept: a figure that gained a row draws only that row. */
+  cache?: BlobCache;
+}
+
 export interface RenderedFigure {
   svg: string;
   png: Uint8Array;
 }
 
-/** SVG text and PNG bytes of a figure. */
-export async function renderFigure(figure: Figure, png: PngOptions = {}): Promise<RenderedFigure> {
-  const svg = renderSvg(figure);
-  return { svg, png: await renderPng(svg, png) };
+/**
+ * SVG text and PNG bytes of a figure. The PNG is drawn row by row (never one tall pixmap) and
+ * each row's PNG strip is cached under the hash of what it depends on: its SVG document, the
+ * scale and the rasteriser.
+ */
+export async function renderFigure(figure: Figure, options: RenderOptions = {}): Promise<RenderedFigure> {
+  const layout = layoutFigure(figure);
+  const scale = scaleFor(layout.width, layout.height, options);
+  const docs = layout.blocks.map((b) => blockDocument(layout, b));
+  const keys = docs.map((doc) => createHash('sha256').update(`${RASTERISER_ID}\n${scale}\n${doc}`).digest('hex'));
+  const strips: (PngStrip | undefined)[] = await Promise.all(
+    keys.map(async (key) => {
+      const bytes = await options.cache?.get(key);
+      return bytes && deserializeStrip(bytes);
+    }),
+  );
+  const missing = strips.flatMap((s, i) => (s ? [] : [i]));
+  await renderStrips(
+    missing.map((i) => docs[i]),
+    scale,
+    async (j, strip) => {
+      strips[missing[j]] = strip;
+      await options.cache?.put(keys[missing[j]], serializeStrip(strip));
+    },
+  );
+  return { svg: layoutSvg(layout), png: assemblePng(strips as PngStrip[]) };
 }

@@ -1,68 +1,210 @@
-// SVG -> PNG with resvg (Rust; prebuilt per platform as npm packages, no canvas or browser).
-// Each image is drawn in a short-lived worker thread: the native binding frees its 40-200 MB
-// pixmap only when V8 collects the wrapper, which nothing prompts (RSS grew ~60 MB per figure
-// in one thread), while ending the worker frees it at once. It also keeps the event loop free
-// (activity heartbeats) during the ~0.3 s a large figure takes. The WebAssembly build frees
-// explicitly but was ~1.5-2x slower and keeps its peak memory for the life of the process.
+// SVG -> pixels with resvg (Rust; prebuilt per platform as npm packages, no canvas or browser),
+// encoded to PNG by png-strips.ts. Images are drawn in worker threads, one SVG document per
+// request, each worker collecting its garbage after every drawing (see WORKER_SOURCE); as a
+// backstop a worker is also ended (freeing everything at once) after drawing RECYCLE_PIXELS
+// pixels, and once idle for IDLE_MS (starting one costs ~40 ms, so figures drawn one after
+// another share it). Workers also keep the event loop free (activity heartbeats) while a large
+// figure is drawn. The WebAssembly build frees explicitly but was ~1.5-2x slower and keeps its
+// peak memory for the life of the process.
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { FONT_FAMILY, FONT_FILES, RESVG_MODULE } from './assets.js';
+import { assemblePng, encodeStrip, type PngStrip } from './png-strips.js';
 
 export interface PngOptions {
   /** Pixels per SVG px (default 2, print-sharp text). */
   scale?: number;
   /**
-   * Upper bound on width × height; a larger figure gets a smaller scale. Default 12 Mpx (a 5 × 5
-   * grid at scale 2), which keeps a rasterisation under ~150 MB; paginate taller figures.
+   * Pixel budget (width × height) for the default scale: a larger figure is drawn at the next
+   * lower step of SCALE_STEPS, never below 1 px per SVG px (text stays legible). Default 12 Mpx,
+   * a 5 × 5 grid at scale 2.
    */
   maxPixels?: number;
 }
 
-// CommonJS run by the worker: render, send the PNG bytes back, exit (freeing everything).
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { Resvg } = require(workerData.module);
-parentPort.postMessage(new Resvg(workerData.svg, workerData.options).render().asPng());
-`;
+/** Scales a figure may be drawn at: few steps, so a figure that grows keeps its scale (and cache). */
+const SCALE_STEPS = [2, 1.5, 1];
+const RECYCLE_PIXELS = 100e6;
+const IDLE_MS = 1000;
 
-function svgSize(svg: string): { width: number; height: number } {
+export function svgSize(svg: string): { width: number; height: number } {
   const m = /<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"/.exec(svg);
   if (!m) throw new Error('renderPng: the SVG root has no width/height');
   return { width: Number(m[1]), height: Number(m[2]) };
 }
 
-/** The scale actually used for this SVG: `scale`, lowered to keep within `maxPixels`. */
-export function effectiveScale(svg: string, { scale = 2, maxPixels = 12e6 }: PngOptions = {}): number {
+/** The scale for a `width` × `height` figure: `scale` if within `maxPixels`, else the largest step that is. */
+export function scaleFor(width: number, height: number, { scale = 2, maxPixels = 12e6 }: PngOptions = {}): number {
+  if (scale * scale * width * height <= maxPixels) return scale;
+  const fits = SCALE_STEPS.find((s) => s <= scale && s * s * width * height <= maxPixels);
+  return fits ?? Math.min(scale, SCALE_STEPS[SCALE_STEPS.length - 1]);
+}
+
+/** The scale renderPng uses for this SVG. */
+export function effectiveScale(svg: string, options: PngOptions = {}): number {
   const { width, height } = svgSize(svg);
-  return Math.min(scale, Math.sqrt(maxPixels / (width * height)));
+  return scaleFor(width, height, options);
 }
 
-function rasterise(svg: string, scale: number): Promise<Uint8Array> {
-  const options = {
-    fitTo: { mode: 'zoom', value: scale },
-    background: '#ffffff',
-    font: {
-      fontFiles: FONT_FILES,
-      loadSystemFonts: false,
-      defaultFontFamily: FONT_FAMILY,
-      sansSerifFamily: FONT_FAMILY,
-    },
-  };
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: RESVG_MODULE, svg, options } });
-    let png: Uint8Array | undefined;
-    worker.once('message', (bytes: Uint8Array) => (png = bytes));
-    worker.once('error', reject);
-    worker.once('exit', (code) => (png ? resolve(png) : reject(new Error(`renderPng: worker exited with code ${code}`))));
-  });
+// CommonJS run by the worker: draw each document it is sent, reply with its RGBA pixels, then
+// collect: resvg's native pixmap is freed only with its JS wrapper, and without a collection
+// after each drawing a worker holds every pixmap it drew (~100 MB at scale 2) until V8 gets to it.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+require('node:v8').setFlagsFromString('--expose-gc'); // process-wide: later workers have gc already
+const collect = globalThis.gc ?? require('node:vm').runInNewContext('gc');
+const { Resvg } = require(workerData.module);
+function draw(svg, scale) {
+  const image = new Resvg(svg, { ...workerData.options, fitTo: { mode: 'zoom', value: scale } }).render();
+  parentPort.postMessage({ width: image.width, height: image.height, pixels: image.pixels });
+}
+parentPort.on('message', ({ svg, scale }) => {
+  try {
+    draw(svg, scale);
+  } catch (e) {
+    parentPort.postMessage({ error: String(e && e.message || e) });
+  }
+  collect();
+});
+`;
+
+const RESVG_OPTIONS = {
+  background: '#ffffff',
+  font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+};
+
+interface Pixels {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
 }
 
-// One rasterisation at a time per process, so concurrent callers do not stack pixmaps.
-let queue: Promise<unknown> = Promise.resolve();
+/** A worker that draws one document per call; ended by the caller. */
+class Rasteriser {
+  private readonly worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: RESVG_MODULE, options: RESVG_OPTIONS } });
+  private failed: Error | undefined;
+  private pending: { resolve(p: Pixels): void; reject(e: Error): void } | undefined;
+  drawn = 0;
 
-/** Rasterise an SVG document (as renderSvg makes) to PNG bytes, with the bundled font only. */
-export function renderPng(svg: string, options: PngOptions = {}): Promise<Uint8Array> {
-  const scale = effectiveScale(svg, options);
-  const result = queue.then(() => rasterise(svg, scale));
-  queue = result.catch(() => undefined);
-  return result;
+  constructor() {
+    this.worker.on('message', (m: Pixels | { error: string }) => {
+      const p = this.pending;
+      this.pending = undefined;
+      if ('error' in m) p?.reject(new Error(`renderPng: ${m.error}`));
+      else p?.resolve(m);
+    });
+    const fail = (e: Error) => {
+      this.failed = e;
+      this.pending?.reject(e);
+      this.pending = undefined;
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`renderPng: worker exited with code ${code}`)));
+  }
+
+  draw(svg: string, scale: number): Promise<Pixels> {
+    if (this.failed) return Promise.reject(this.failed);
+    // Referenced only while drawing: an idle worker never keeps the process alive.
+    this.worker.ref();
+    return new Promise<Pixels>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage({ svg, scale });
+    }).then(
+      (p) => {
+        this.worker.unref();
+        this.drawn += p.width * p.height;
+        return p;
+      },
+      (e: unknown) => {
+        this.worker.unref();
+        throw e;
+      },
+    );
+  }
+
+  async end(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * At most POOL_SIZE drawings at a time per process, each in its own worker: on two cores, two
+ * figures' rows draw side by side while the main thread lays out and encodes. Workers are kept
+ * between calls and ended when idle.
+ */
+class RasteriserPool {
+  private readonly idle: Rasteriser[] = [];
+  private readonly waiting: ((r: Rasteriser) => void)[] = [];
+  private live = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly size: number) {}
+
+  async draw(svg: string, scale: number): Promise<Pixels> {
+    const r = await this.acquire();
+    let ok = false;
+    try {
+      const pixels = await r.draw(svg, scale);
+      ok = true;
+      return pixels;
+    } finally {
+      this.release(r, ok && r.drawn <= RECYCLE_PIXELS);
+    }
+  }
+
+  private acquire(): Promise<Rasteriser> {
+    clearTimeout(this.timer);
+    const r = this.idle.pop();
+    if (r) return Promise.resolve(r);
+    if (this.live < this.size) {
+      this.live++;
+      return Promise.resolve(new Rasteriser());
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** A failed worker, or one that drew RECYCLE_PIXELS, is ended; a waiting caller gets a fresh one. */
+  private release(r: Rasteriser, reuse: boolean): void {
+    const next = this.waiting.shift();
+    if (!reuse) {
+      void r.end();
+      if (next) next(new Rasteriser());
+      else this.live--;
+    } else if (next) next(r);
+    else this.idle.push(r);
+    if (this.idle.length === this.live && this.live > 0) {
+      this.timer = setTimeout(() => {
+        for (const w of this.idle.splice(0)) void w.end();
+        this.live = 0;
+      }, IDLE_MS).unref();
+    }
+  }
+}
+
+const pool = new RasteriserPool(Math.min(2, availableParallelism()));
+
+/**
+ * Draws each SVG document (all of one width) at `scale` and encodes it as a PNG strip;
+ * `onStrip` receives each as it is done (e.g. to cache it), not necessarily in order.
+ */
+export async function renderStrips(
+  svgs: readonly string[],
+  scale: number,
+  onStrip?: (i: number, s: PngStrip) => Promise<void>,
+): Promise<PngStrip[]> {
+  const strips: PngStrip[] = new Array(svgs.length);
+  await Promise.all(
+    svgs.map(async (svg, i) => {
+      const { width, height, pixels } = await pool.draw(svg, scale);
+      strips[i] = await encodeStrip(pixels, width, height);
+      await onStrip?.(i, strips[i]);
+    }),
+  );
+  return strips;
+}
+
+/** Rasterises an SVG document (as renderSvg makes) to PNG bytes, with the bundled font only. */
+export async function renderPng(svg: string, options: PngOptions = {}): Promise<Uint8Array> {
+  return assemblePng(await renderStrips([svg], effectiveScale(svg, options)));
 }

@@ -38,7 +38,18 @@ interface ScaleGeometry {
   titleSuffix?: string;
 }
 
-const num = (v: number) => String(Math.round(v * 100) / 100);
+/**
+ * A coordinate to 2 decimals, as String(Math.round(v * 100) / 100) writes it, but through integer
+ * formatting: 3x faster, and an all_sess figure writes a number per data point.
+ */
+export function num(v: number): string {
+  const n = Math.round(v * 100);
+  if (n % 100 === 0 || !(Math.abs(n) < 1e15)) return String(n / 100);
+  const m = Math.abs(n);
+  const whole = Math.floor(m / 100);
+  const cents = m - whole * 100;
+  return (n < 0 ? '-' : '') + whole + (cents % 10 === 0 ? `.${cents / 10}` : cents < 10 ? `.0${cents}` : `.${cents}`);
+}
 
 function escapeXml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -428,8 +439,22 @@ function drawPanel(plan: PanelPlan): string {
   return out.join('');
 }
 
-/** The figure as a standalone SVG document (white background, bundled font named). */
-export function renderSvg(figure: Figure): string {
+/** A horizontal band of a figure: the title, or one row. `body` is drawn in the band's own coordinates. */
+export interface FigureBlock {
+  y: number;
+  height: number;
+  body: string;
+}
+
+/** A figure laid out as blocks stacked top to bottom (whole px), `width` × `height` in all. */
+export interface FigureLayout {
+  width: number;
+  height: number;
+  blocks: FigureBlock[];
+}
+
+/** The figure's layout: columns aligned across rows, then one block per row under the title. */
+export function layoutFigure(figure: Figure): FigureLayout {
   const plans = figure.rows.map((row) =>
     row.panels.map((p) => planPanel(p, figure.panelWidth ?? 250, figure.panelHeight ?? 170)),
   );
@@ -455,40 +480,71 @@ export function renderSvg(figure: Figure): string {
   }
   const bottom = TICK + LINE + 20;
 
-  const body: string[] = [];
+  // Blocks start and end on whole px, so each can be drawn alone and the pieces tile.
+  const blocks: FigureBlock[] = [];
+  const header: string[] = [];
   let y = GAP.margin + SIZE.title;
-  body.push(text(GAP.margin, y, figure.title, { size: SIZE.title, bold: true }));
+  header.push(text(GAP.margin, y, figure.title, { size: SIZE.title, bold: true }));
   let width = GAP.margin + textWidth(figure.title, SIZE.title, true);
   if (figure.subtitle) {
     y += SIZE.subtitle + 6;
-    body.push(text(GAP.margin, y, figure.subtitle, { size: SIZE.subtitle, color: COLORS.muted }));
+    header.push(text(GAP.margin, y, figure.subtitle, { size: SIZE.subtitle, color: COLORS.muted }));
     width = Math.max(width, GAP.margin + textWidth(figure.subtitle, SIZE.subtitle));
   }
-  y += 10;
+  let top = Math.ceil(y + 10);
+  blocks.push({ y: 0, height: top, body: header.join('') });
 
   figure.rows.forEach((row, r) => {
+    const body: string[] = [];
+    let ry = 0;
     if (row.title) {
-      y += SIZE.rowTitle + 8;
-      body.push(text(GAP.margin, y, row.title, { size: SIZE.rowTitle, bold: true }));
+      ry += SIZE.rowTitle + 8;
+      body.push(text(GAP.margin, ry, row.title, { size: SIZE.rowTitle, bold: true }));
       width = Math.max(width, GAP.margin + textWidth(row.title, SIZE.rowTitle, true));
     }
-    const top = row.panels.some((p) => p.title) ? 24 : 10;
+    const panelTop = row.panels.some((p) => p.title) ? 24 : 10;
     const rowHeight = Math.max(
       0,
       ...plans[r].map((p) => Math.max(p.h + bottom + extraLabelLines(p) * LINE, p.showLegend ? p.legendHeight : 0)),
     );
     plans[r].forEach((plan, c) => {
       const ox = colX[c] + colLeft[c];
-      body.push(`<g transform="translate(${num(ox)} ${num(y + top)})">${drawPanel(plan)}</g>`);
+      body.push(`<g transform="translate(${num(ox)} ${num(ry + panelTop)})">${drawPanel(plan)}</g>`);
     });
-    y += top + rowHeight + GAP.row;
+    // Every row ends alike (a footer block adds the bottom margin), so a row drawn as the last
+    // one is still right, and cached, once another row comes after it.
+    const height = Math.ceil(ry + panelTop + rowHeight + GAP.row);
+    blocks.push({ y: top, height, body: body.join('') });
+    top += height;
   });
+  const footer = figure.rows.length > 0 ? GAP.margin - GAP.row : GAP.margin;
+  blocks.push({ y: top, height: footer, body: '' });
+  top += footer;
 
   width = Math.ceil(Math.max(width + GAP.margin, x - GAP.column + GAP.margin));
-  const height = Math.ceil(y + GAP.margin - GAP.row);
+  return { width, height: top, blocks };
+}
+
+function svgDocument(width: number, height: number, body: string): string {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
     `font-family="${FONT_FAMILY}, Verdana, Arial, sans-serif">` +
-    `<rect width="100%" height="100%" fill="#ffffff"/>${body.join('')}</svg>`
+    `<rect width="100%" height="100%" fill="#ffffff"/>${body}</svg>`
   );
+}
+
+/** One block as a standalone SVG document of the figure's width (to be drawn on its own). */
+export function blockDocument(layout: FigureLayout, block: FigureBlock): string {
+  return svgDocument(layout.width, block.height, block.body);
+}
+
+/** A laid-out figure as one standalone SVG document. */
+export function layoutSvg(layout: FigureLayout): string {
+  const body = layout.blocks.map((b) => (b.y === 0 ? b.body : `<g transform="translate(0 ${b.y})">${b.body}</g>`)).join('');
+  return svgDocument(layout.width, layout.height, body);
+}
+
+/** The figure as a standalone SVG document (white background, bundled font named). */
+export function renderSvg(figure: Figure): string {
+  return layoutSvg(layoutFigure(figure));
 }

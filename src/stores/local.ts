@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream, type Stats } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,9 +11,30 @@ async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A file's identity as of a stat: content that changes gets a new inode (we rename) or mtime. */
+const statKey = (s: Stats) => `${s.ino}:${s.size}:${s.mtimeMs}`;
+const MEMO_LIMIT = 100_000;
+
 /** The object store on a local folder (the embedded default and unit tests). Writes are atomic. */
 export class LocalObjectStore implements ObjectStore {
+  // sha256 of files this process wrote or hashed, so head() (existence checks, the verification
+  // before a record is written) does not read every output again.
+  private readonly sha256s = new Map<string, string>();
+
   constructor(readonly root: string) {}
+
+  private remember(s: Stats, sha256: string): void {
+    if (this.sha256s.size >= MEMO_LIMIT) this.sha256s.clear();
+    this.sha256s.set(statKey(s), sha256);
+  }
+
+  private async sha256Of(path: string, s: Stats): Promise<string> {
+    const known = this.sha256s.get(statKey(s));
+    if (known) return known;
+    const sha256 = await fileSha256(path);
+    this.remember(s, sha256);
+    return sha256;
+  }
 
   private path(key: string) {
     return join(this.root, ...checkKey(key).split('/'));
@@ -26,7 +47,24 @@ export class LocalObjectStore implements ObjectStore {
   async put(key: string, body: Uint8Array | string, opts: PutOptions = {}): Promise<StoredObject> {
     const tmp = await this.tmpPath(key);
     await writeFile(tmp, body);
-    return await this.commit(key, tmp, opts);
+    return await this.commit(key, tmp, opts, createHash('sha256').update(body).digest('hex'));
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const source = this.path(fromKey);
+    const tmp = await this.tmpPath(toKey);
+    try {
+      // A reflink where the file system has them, else the kernel copies (copy_file_range).
+      // Not a hard link: a user rewriting an output in place would change the cached copy too.
+      await copyFile(source, tmp, constants.COPYFILE_FICLONE);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(this.uri(fromKey));
+      throw e;
+    }
+    const known = this.sha256s.get(statKey(await stat(source)));
+    await rename(tmp, this.path(toKey));
+    if (known) this.remember(await stat(this.path(toKey)), known);
   }
 
   async putFile(key: string, path: string, opts: PutOptions = {}): Promise<StoredObject> {
@@ -42,7 +80,7 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   // Write-then-rename so readers never see half a file; link() gives an atomic "create if absent".
-  private async commit(key: string, tmp: string, opts: PutOptions): Promise<StoredObject> {
+  private async commit(key: string, tmp: string, opts: PutOptions, sha256?: string): Promise<StoredObject> {
     const target = this.path(key);
     try {
       if (opts.ifAbsent) {
@@ -60,8 +98,9 @@ export class LocalObjectStore implements ObjectStore {
       await rm(tmp, { force: true });
       throw e;
     }
-    const { size, mtime } = await stat(target);
-    return { key, size, sha256: await fileSha256(target), lastModified: mtime };
+    const s = await stat(target);
+    if (sha256) this.remember(s, sha256);
+    return { key, size: s.size, sha256: sha256 ?? (await this.sha256Of(target, s)), lastModified: s.mtime };
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -78,7 +117,7 @@ export class LocalObjectStore implements ObjectStore {
       const p = this.path(key);
       const s = await stat(p);
       if (!s.isFile()) return undefined;
-      return { key, size: s.size, sha256: await fileSha256(p), lastModified: s.mtime };
+      return { key, size: s.size, sha256: await this.sha256Of(p, s), lastModified: s.mtime };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;

@@ -23,6 +23,11 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string, opts?: PutOptions): Promise<StoredObject>;
   /** Streams a local file up (multipart on S3), for outputs too large to hold twice. */
   putFile(key: string, path: string, opts?: PutOptions): Promise<StoredObject>;
+  /**
+   * Copies an object within the store without passing its bytes through this process (S3
+   * CopyObject, a local file copy); the copy keeps the source's recorded sha256.
+   */
+  copy(fromKey: string, toKey: string): Promise<void>;
   get(key: string): Promise<Uint8Array>;
   head(key: string): Promise<StoredObject | undefined>;
   list(prefix: string): AsyncIterable<StoredObject>;

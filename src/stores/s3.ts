@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -87,6 +88,19 @@ export class S3ObjectStore implements ObjectStore {
       return { key, size, sha256, etag: out.ETag };
     } catch (e) {
       if (opts.ifAbsent && isStatus(e, 412, 409)) throw new ObjectExistsError(this.uri(key));
+      throw e;
+    }
+  }
+
+  // One CopyObject: enough up to S3's 5 GB single-copy limit (our per-session files are MBs).
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const source = `${this.location.bucket}/${this.fullKey(fromKey)}`.split('/').map(encodeURIComponent).join('/');
+    try {
+      await this.client.send(
+        new CopyObjectCommand({ Bucket: this.location.bucket, Key: this.fullKey(toKey), CopySource: source, MetadataDirective: 'COPY' }),
+      );
+    } catch (e) {
+      if (isStatus(e, 404)) throw new ObjectNotFoundError(this.uri(fromKey));
       throw e;
     }
   }

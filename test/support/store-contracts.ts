@@ -21,6 +21,20 @@ export function objectStoreContract(make: () => Promise<ObjectStore>) {
     await expect(store.get(key)).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
 
+  it('copies within the store, keeping the content and its sha256; a missing source is ObjectNotFoundError', async () => {
+    const store = await make();
+    const dir = `contract/${randomUUID()}`;
+    const body = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31) % 251);
+    const put = await store.put(`${dir}/source file.bin`, body);
+    await store.put(`${dir}/copy.bin`, 'to be replaced');
+    await store.copy(`${dir}/source file.bin`, `${dir}/copy.bin`);
+    expect(Buffer.from(await store.get(`${dir}/copy.bin`)).equals(Buffer.from(body))).toBe(true);
+    const head = await store.head(`${dir}/copy.bin`);
+    expect([head?.size, head?.sha256]).toEqual([body.length, put.sha256]);
+    await expect(store.copy(`${dir}/absent.bin`, `${dir}/x.bin`)).rejects.toBeInstanceOf(ObjectNotFoundError);
+    expect(await store.head(`${dir}/x.bin`)).toBeUndefined();
+  });
+
   it('refuses to overwrite with ifAbsent and overwrites without it', async () => {
     const store = await make();
     const key = `contract/${randomUUID()}/once.txt`;

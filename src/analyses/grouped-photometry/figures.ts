@@ -9,6 +9,7 @@ import {
   psthPanel,
   renderFigure,
   slopeOverTimePanel,
+  type BlobCache,
   type Figure,
   type FigureRow,
   type Panel,
@@ -141,9 +142,9 @@ export function behaviourRow(s: SessionPartial): FigureRow {
   };
 }
 
-/** SVG and PNG files of a figure under `figures/`. */
-export async function figureFiles(name: string, figure: Figure): Promise<OutputFile[]> {
-  const { svg, png } = await renderFigure(composeFigure(figure));
+/** SVG and PNG files of a figure under `figures/`; rows drawn before are taken from `cache`. */
+export async function figureFiles(name: string, figure: Figure, cache?: BlobCache): Promise<OutputFile[]> {
+  const { svg, png } = await renderFigure(composeFigure(figure), { cache });
   return [
     { name: `figures/${name}.svg`, contentType: 'image/svg+xml', body: svg },
     { name: `figures/${name}.png`, contentType: 'image/png', body: png },

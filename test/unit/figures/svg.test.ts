@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   COLORS,
@@ -8,7 +9,19 @@ import {
   renderSvg,
   type Figure,
 } from '../../../src/figures/index.js';
+import { num } from '../../../src/figures/svg.js';
 import { allSessionsFigure, time, weeklyAndBehaviourFigure } from './samples.js';
+
+describe('coordinates', () => {
+  it('are written as String(Math.round(v * 100) / 100) would', () => {
+    const same = (v: number) => {
+      expect(num(v)).toBe(String(Math.round(v * 100) / 100));
+    };
+    fc.assert(fc.property(fc.double({ noNaN: true }), same), { numRuns: 10_000 });
+    fc.assert(fc.property(fc.double({ min: -5000, max: 5000, noNaN: true }), same), { numRuns: 10_000 });
+    for (const v of [-0, 0.005, -0.005, 1.005, -12.1, 99.999, 1e21, -1e300, Infinity]) expect(num(v)).toBe(String(Math.round(v * 100) / 100));
+  });
+});
 
 /** The `d` of every path stroked (or filled) with `color`. */
 function pathsOf(svg: string, attr: 'stroke' | 'fill', color: string): string[] {
