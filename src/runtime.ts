@@ -9,7 +9,6 @@ import { createSelfCheckActivities } from './activities/self-check.js';
 import type { ProcessingRecord } from './activities/record.js';
 import { getAnalysis } from './analyses/registry.js';
 import { openNwb } from './nwb/open.js';
-import { createS3Resolver } from './nwb/s3.js';
 import { readSession } from './nwb/session.js';
 import { objectStoreFor, recordStoreFor, s3ClientFor } from './stores/from-config.js';
 import { readInputFile, resolveSessionFiles, type InputResolverOptions } from './stores/inputs.js';
@@ -33,18 +32,16 @@ export interface Runtime {
 }
 
 export async function createRuntime(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
-  const s3 = s3ClientFor(config);
+  const s3 = await s3ClientFor(config);
   const records = await recordStoreFor<ProcessingRecord>(config);
-  const remote = s3
-    ? createS3Resolver({ client: s3, cacheDir: nwbCacheDir(env) })
-    : undefined;
+  const remote = s3 ? (await import('./nwb/s3.js')).createS3Resolver({ client: s3, cacheDir: nwbCacheDir(env) }) : undefined;
   const inputOptions: InputResolverOptions = {
     s3,
     localRoots: config.dataRoot ? [config.dataRoot] : undefined,
     allowedBuckets: config.inputBuckets,
   };
   const deps: AnalysisActivityDeps = {
-    results: objectStoreFor(config, s3),
+    results: await objectStoreFor(config, s3),
     records,
     getAnalysis,
     resolveSessionFiles: (location) => resolveSessionFiles(location, inputOptions),

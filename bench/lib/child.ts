@@ -16,10 +16,15 @@ const OUT_DIR = join(REPO_ROOT, '.cache', 'bench');
 /** Bundles a child entry (a path relative to the repository root); returns the bundle's path. */
 export async function bundleChild(entry: string): Promise<string> {
   await mkdir(OUT_DIR, { recursive: true });
-  const outfile = join(OUT_DIR, `${basename(entry, '.ts')}.mjs`);
   await build({
     entryPoints: [join(REPO_ROOT, entry)],
-    outfile,
+    outdir: OUT_DIR,
+    outExtension: { '.js': '.mjs' },
+    entryNames: '[name]',
+    // Code split at dynamic imports, as tsx runs it: a worker on local stores then never loads
+    // the S3 SDK or the MongoDB driver (one bundle would import them at start-up).
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -27,7 +32,7 @@ export async function bundleChild(entry: string): Promise<string> {
     packages: 'external',
     logLevel: 'warning',
   });
-  return outfile;
+  return join(OUT_DIR, `${basename(entry, '.ts')}.mjs`);
 }
 
 export interface ChildRun<R> {

@@ -3,13 +3,13 @@
 // by the dedup key), so Temporal may retry any of them after a crash or an outage.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context, activityInfo } from '@temporalio/activity';
+import { limiter } from '../concurrency.js';
 import { canonicalJson } from '../schemas/canonical-json.js';
 import { DedupKey, workflowIdFor } from '../schemas/dedup-key.js';
 import { decodePartial, encodePartial } from '../analyses/codec.js';
 import { AnalysisInputError, type AnalysisContext, type AnyAnalysis, type SessionOutput } from '../analyses/define.js';
 import type { LoadedSession, SessionReadRequest } from '../nwb/session.js';
 import { isNwbError } from '../nwb/errors.js';
-import { limiter } from '../nwb/s3.js';
 import { ObjectNotFoundError, type ObjectStore } from '../stores/object-store.js';
 import type { BlobCache } from '../figures/index.js';
 import type { RecordStore } from '../stores/record-store.js';
@@ -24,6 +24,7 @@ import type {
   SessionResult,
   StepTiming,
 } from '../workflows/analysis-types.js';
+import { collectGarbage } from './memory.js';
 import { buildProcessingRecord, type ProcessingRecord, type RecordError } from './record.js';
 
 export interface AnalysisActivityDeps {
@@ -138,6 +139,46 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
     return out;
   };
 
+  const analyzeOneSession = async (w: AnalysisWorkflowInput, session: SessionRef): Promise<SessionResult> => {
+    const { def, spec } = specOf(w);
+    const resources = await resourcesOf(def, spec);
+    const cacheId = sha256(
+      canonicalJson({
+        uri: session.uri,
+        fingerprint: session.fingerprint,
+        parameters: def.perSession.cacheParameters(spec) ?? null,
+        // A changed resource file (new fits) must not reuse partials made from the old one.
+        resources: Object.entries(resources).map(([uri, bytes]) => [uri, createHash('sha256').update(bytes).digest('hex')]),
+      }),
+    );
+    const partialKey = `_cache/${def.parameters.name}/${def.parameters.version}/${deps.codeVersion}/${cacheId}.json`;
+    const cached = await deps.results.head(partialKey);
+    if (cached) return { partialKey, fromCache: true, warnings: [] };
+
+    heartbeat({ session: session.uri, stage: 'load' });
+    const loaded = await deps.loadSession(session.uri, def.sessionRequest(spec)).catch(asInvalidInput);
+    heartbeat({ session: session.uri, stage: 'compute' });
+    const warnings: string[] = [];
+    let out: SessionOutput<unknown>;
+    try {
+      out = def.perSession.run(loaded, spec, contextFor(w, warnings, resources));
+    } catch (e) {
+      asInvalidInput(e);
+    }
+    // Per-session files go next to the partial; the group step copies them into the outputs.
+    const files: CachedSession['files'] = [];
+    for (const f of out.files ?? []) {
+      const put = await deps.results.put(`${partialKey.slice(0, -'.json'.length)}/${f.name}`, f.body, { contentType: f.contentType });
+      files.push({ name: f.name, size: put.size, sha256: put.sha256! });
+      heartbeat({ session: session.uri, stage: 'store', file: f.name });
+    }
+    // Written last: its presence means the session's files are all stored.
+    await deps.results.put(partialKey, encodePartial({ partial: out.partial, files, warnings } satisfies CachedSession), {
+      contentType: 'application/json',
+    });
+    return { partialKey, fromCache: false, warnings };
+  };
+
   const alreadyDone = (w: AnalysisWorkflowInput, rec: ProcessingRecord): ResolveResult => ({
     kind: 'already-done',
     result: {
@@ -200,44 +241,10 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
     },
 
     async analyzeSession(args: { workflow: AnalysisWorkflowInput; session: SessionRef }): Promise<SessionResult> {
-      const { workflow: w, session } = args;
-      const { def, spec } = specOf(w);
-      const resources = await resourcesOf(def, spec);
-      const cacheId = sha256(
-        canonicalJson({
-          uri: session.uri,
-          fingerprint: session.fingerprint,
-          parameters: def.perSession.cacheParameters(spec) ?? null,
-          // A changed resource file (new fits) must not reuse partials made from the old one.
-          resources: Object.entries(resources).map(([uri, bytes]) => [uri, createHash('sha256').update(bytes).digest('hex')]),
-        }),
-      );
-      const partialKey = `_cache/${def.parameters.name}/${def.parameters.version}/${deps.codeVersion}/${cacheId}.json`;
-      const cached = await deps.results.head(partialKey);
-      if (cached) return { partialKey, fromCache: true, warnings: [] };
-
-      heartbeat({ session: session.uri, stage: 'load' });
-      const loaded = await deps.loadSession(session.uri, def.sessionRequest(spec)).catch(asInvalidInput);
-      heartbeat({ session: session.uri, stage: 'compute' });
-      const warnings: string[] = [];
-      let out: SessionOutput<unknown>;
-      try {
-        out = def.perSession.run(loaded, spec, contextFor(w, warnings, resources));
-      } catch (e) {
-        asInvalidInput(e);
-      }
-      // Per-session files go next to the partial; the group step copies them into the outputs.
-      const files: CachedSession['files'] = [];
-      for (const f of out.files ?? []) {
-        const put = await deps.results.put(`${partialKey.slice(0, -'.json'.length)}/${f.name}`, f.body, { contentType: f.contentType });
-        files.push({ name: f.name, size: put.size, sha256: put.sha256! });
-        heartbeat({ session: session.uri, stage: 'store', file: f.name });
-      }
-      // Written last: its presence means the session's files are all stored.
-      await deps.results.put(partialKey, encodePartial({ partial: out.partial, files, warnings } satisfies CachedSession), {
-        contentType: 'application/json',
-      });
-      return { partialKey, fromCache: false, warnings };
+      const result = await analyzeOneSession(args.workflow, args.session);
+      // Here, once the session's data is out of scope, so the collection can free it.
+      if (!result.fromCache) collectGarbage();
+      return result;
     },
 
     async computeGroup(args: { workflow: AnalysisWorkflowInput; sessions: SessionRef[]; partialKeys: string[] }) {

@@ -110,7 +110,7 @@ export function registerJobsCommand(program: Command, env: () => NodeJS.ProcessE
       const vars = env();
       // Configuration only where it is needed, so a local folder works without any servers.
       const config = location?.startsWith('s3://') || o.collection || o.dispatch ? loadConfig(vars) : undefined;
-      const s3Client = config && s3ClientFor(config);
+      const s3Client = config && (await s3ClientFor(config));
       let source: JobSource;
       if (location !== undefined) source = { location };
       else {

@@ -110,7 +110,7 @@ export function registerResultsCommand(program: Command, env: () => NodeJS.Proce
     .action(async (key: string, o: StoreOptions & { out: string; json?: boolean }) =>
       withRecords(o, async (records, config) => {
         const record = await findRecord(records, key);
-        const outcomes = await downloadOutputs(record, objectStoreFor(config), resolve(o.out));
+        const outcomes = await downloadOutputs(record, await objectStoreFor(config), resolve(o.out));
         const bad = outcomes.filter((x) => x.status !== 'ok');
         if (o.json) console.log(JSON.stringify(outcomes, null, 2));
         else {

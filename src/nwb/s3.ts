@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { AbsolutePath } from '@zarrita/storage';
 
+import { limiter } from '../concurrency.js';
 import { NwbError } from './errors.js';
 import type { RemoteResolver, ResolvedRemote } from './open.js';
 import type { ZarrStore } from './zarr.js';
@@ -41,22 +42,6 @@ const GiB = 1024 ** 3;
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
   return e?.$metadata?.httpStatusCode === 404 || e?.name === 'NoSuchKey' || e?.name === 'NotFound';
-}
-
-/** Runs at most `n` tasks at once. */
-export function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (running >= n) await new Promise<void>((go) => waiting.push(go));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
 }
 
 /** A Zarr store over the objects under `s3://bucket/prefix/`. Missing objects read as undefined. */

@@ -1,21 +1,21 @@
 // Builds the stores the configuration names: S3 or a local folder for objects, MongoDB or a
-// local folder for records.
-import { S3Client } from '@aws-sdk/client-s3';
+// local folder for records. The S3 SDK and the MongoDB driver are loaded only when configured
+// (~20 MB of memory each in every worker that uses local folders).
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config.js';
 import { LocalObjectStore } from './local.js';
 import { LocalRecordStore } from './local-records.js';
-import { MongoRecordStore } from './mongo.js';
 import type { ObjectStore } from './object-store.js';
 import type { RecordStore, StoredRecord } from './record-store.js';
-import { S3ObjectStore } from './s3.js';
 
 /** Fields the result queries filter and sort on. */
 const RECORD_INDEXES = ['subject_id', 'status', 'analysis.name', 'analysis.tag', 'updated_at'];
 
 /** One S3 client for every S3 use in the process (results, inputs, NWB chunks). */
-export function s3ClientFor(config: Config): S3Client | undefined {
+export async function s3ClientFor(config: Config): Promise<S3Client | undefined> {
   const o = config.objectStore;
   if (o.kind !== 's3') return undefined;
+  const { S3Client } = await import('@aws-sdk/client-s3');
   return new S3Client({
     region: o.region,
     forcePathStyle: o.forcePathStyle,
@@ -26,14 +26,16 @@ export function s3ClientFor(config: Config): S3Client | undefined {
   });
 }
 
-export function objectStoreFor(config: Config, s3?: S3Client): ObjectStore {
+export async function objectStoreFor(config: Config, s3?: S3Client): Promise<ObjectStore> {
   const o = config.objectStore;
   if (o.kind === 'local') return new LocalObjectStore(o.root);
-  return new S3ObjectStore(s3 ?? s3ClientFor(config)!, { bucket: o.bucket, prefix: o.prefix });
+  const { S3ObjectStore } = await import('./s3.js');
+  return new S3ObjectStore(s3 ?? (await s3ClientFor(config))!, { bucket: o.bucket, prefix: o.prefix });
 }
 
 export async function recordStoreFor<R extends StoredRecord>(config: Config): Promise<RecordStore<R>> {
   const r = config.recordStore;
   if (r.kind === 'local') return new LocalRecordStore<R>(r.root);
+  const { MongoRecordStore } = await import('./mongo.js');
   return await MongoRecordStore.connect<R>(r.uri, r.db, r.collection, RECORD_INDEXES);
 }

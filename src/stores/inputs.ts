@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SessionRef } from '../workflows/analysis-types.js';
 
 export class InputNotFoundError extends Error {
@@ -99,6 +99,8 @@ async function resolveS3(uri: string, o: InputResolverOptions): Promise<SessionR
   if (o.allowedBuckets?.length && !o.allowedBuckets.includes(bucket)) {
     throw new InputNotFoundError(uri, `bucket ${bucket} is not an allowed input bucket (${o.allowedBuckets.join(', ')}); set GA_INPUT_BUCKETS`);
   }
+  // Loaded here, not at start-up: a worker on local stores never pays for the SDK (~20 MB).
+  const { HeadObjectCommand, ListObjectsV2Command, S3ServiceException } = await import('@aws-sdk/client-s3');
   // An exact object is one HDF5 session; `*.nwb` keys are tried first, as they usually are one.
   const exact = async (): Promise<SessionRef[]> => {
     try {
@@ -171,6 +173,7 @@ export async function readInputFile(location: string, o: InputResolverOptions = 
     if (o.allowedBuckets?.length && !o.allowedBuckets.includes(bucket)) {
       throw new InputNotFoundError(location, `bucket ${bucket} is not an allowed input bucket (${o.allowedBuckets.join(', ')}); set GA_INPUT_BUCKETS`);
     }
+    const { GetObjectCommand, S3ServiceException } = await import('@aws-sdk/client-s3');
     try {
       const out = await o.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       if ((out.ContentLength ?? 0) > MAX_RESOURCE_BYTES) throw new InputNotFoundError(location, `larger than ${MAX_RESOURCE_BYTES} bytes`);

@@ -21,7 +21,7 @@ import { uploadToS3 } from '../support/e2e.js';
 import { requiredEnv } from '../support/servers.js';
 
 const config = loadConfig();
-const client = s3ClientFor(config)!;
+const client = (await s3ClientFor(config))!;
 const bucket = (config.objectStore as { bucket: string }).bucket;
 const prefix = `jobs-it-${randomUUID()}`;
 const root = `s3://${bucket}/${prefix}`;

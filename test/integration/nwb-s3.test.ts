@@ -35,7 +35,7 @@ describe('NWB sessions on the real S3 server', () => {
 
   beforeAll(async () => {
     config = loadConfig();
-    remote = createS3Resolver({ client: s3ClientFor(config)!, cacheDir: await mkdtemp(join(tmpdir(), 'ga-nwb-cache-')) });
+    remote = createS3Resolver({ client: (await s3ClientFor(config))!, cacheDir: await mkdtemp(join(tmpdir(), 'ga-nwb-cache-')) });
     uris.zarr = await uploadToS3(config, join(FIXTURES, ZARR), `${prefix}/asset-zarr`, ZARR);
     uris.hdf5 = await uploadToS3(config, join(FIXTURES, HDF5), `${prefix}/asset-hdf5`, HDF5);
   });
@@ -59,7 +59,7 @@ describe('NWB sessions on the real S3 server', () => {
   });
 
   it('finds both sessions under the asset prefix with S3 fingerprints', async () => {
-    const refs = await resolveSessionFiles(`s3://${(config.objectStore as { bucket: string }).bucket}/${prefix}`, { s3: s3ClientFor(config) });
+    const refs = await resolveSessionFiles(`s3://${(config.objectStore as { bucket: string }).bucket}/${prefix}`, { s3: await s3ClientFor(config) });
     expect(refs.map((r) => r.uri)).toEqual([uris.hdf5, uris.zarr]);
     expect(refs.every((r) => r.etag && r.size > 0)).toBe(true);
   });

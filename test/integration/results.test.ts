@@ -28,7 +28,7 @@ describe('result queries on MongoDB (FerretDB) + S3 (SeaweedFS)', () => {
       'analysis.tag',
       'updated_at',
     ]);
-    store = new S3ObjectStore(s3ClientFor(loadConfig())!, { bucket: parseS3Uri(requiredEnv('ANALYSIS_BUCKET')).bucket, prefix: `it-results-${randomUUID()}` });
+    store = new S3ObjectStore((await s3ClientFor(loadConfig()))!, { bucket: parseS3Uri(requiredEnv('ANALYSIS_BUCKET')).bucket, prefix: `it-results-${randomUUID()}` });
     runs = await seedRuns(store, records);
   });
   afterAll(async () => {

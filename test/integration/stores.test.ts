@@ -16,8 +16,9 @@ import { requiredEnv } from '../support/servers.js';
 
 const bucket = () => parseS3Uri(requiredEnv('ANALYSIS_BUCKET')).bucket;
 
+const client = (await s3ClientFor(loadConfig()))!;
+
 describe('S3ObjectStore on the real S3 server', () => {
-  const client = s3ClientFor(loadConfig())!;
   // A small page size makes the 23-key listing span three ListObjectsV2 pages.
   objectStoreContract(async () => new S3ObjectStore(client, { bucket: bucket(), prefix: `it-${randomUUID()}` }, { listPageSize: 10 }));
 

@@ -53,7 +53,7 @@ export async function startE2E(overrides: Record<string, string> = {}): Promise<
 /** Uploads a local file or folder (Zarr) to s3://<results bucket>/<prefix>/<name>; returns its URI. */
 export async function uploadToS3(config: Config, localPath: string, prefix: string, name: string): Promise<string> {
   const { bucket } = parseS3Uri(`s3://${(config.objectStore as { bucket: string }).bucket}`);
-  const store = new S3ObjectStore(s3ClientFor(config)!, { bucket, prefix });
+  const store = new S3ObjectStore((await s3ClientFor(config))!, { bucket, prefix });
   const entries = await readdir(localPath, { recursive: true, withFileTypes: true }).catch(() => null);
   if (entries === null) await store.put(name, await readFile(localPath));
   else {
