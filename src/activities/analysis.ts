@@ -7,7 +7,7 @@ import { limiter } from '../concurrency.js';
 import { canonicalJson } from '../schemas/canonical-json.js';
 import { DedupKey, workflowIdFor } from '../schemas/dedup-key.js';
 import { decodePartial, encodePartial } from '../analyses/codec.js';
-import { AnalysisInputError, type AnalysisContext, type AnyAnalysis, type SessionOutput } from '../analyses/define.js';
+import { AnalysisInputError, type AnalysisContext, type AnyAnalysis, type OutputFile, type SessionOutput } from '../analyses/define.js';
 import type { LoadedSession, SessionReadRequest } from '../nwb/session.js';
 import { isNwbError } from '../nwb/errors.js';
 import { ObjectNotFoundError, type ObjectStore } from '../stores/object-store.js';
@@ -24,7 +24,7 @@ import type {
   SessionResult,
   StepTiming,
 } from '../workflows/analysis-types.js';
-import { collectGarbage } from './memory.js';
+import { collectGarbage } from '../memory.js';
 import { buildProcessingRecord, type ProcessingRecord, type RecordError } from './record.js';
 
 export interface AnalysisActivityDeps {
@@ -275,7 +275,8 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       await Promise.all(copies);
       const warnings: string[] = [];
       heartbeat({ stage: 'group' });
-      const { files, summary } = await def.group(inputs, spec, contextFor(w, warnings, await resourcesOf(def, spec)));
+      const context = { ...contextFor(w, warnings, await resourcesOf(def, spec)), write: (f: OutputFile) => store(f.name, f.body, f.contentType) };
+      const { files, summary } = await def.group(inputs, spec, context);
       for (const f of files) await store(f.name, f.body, f.contentType);
       return { outputs, summary: def.summary.parse(summary) as unknown, warnings };
     },

@@ -15,6 +15,11 @@ export interface AnalysisContext {
   warn(message: string): void;
   /** Kept between runs (in the object store): e.g. figure rows already drawn. */
   cache?: BlobCache;
+  /**
+   * Stores an output at once (large ones: figures) instead of returning it in
+   * GroupOutput.files, so a group step never holds all its outputs. Without it, return them.
+   */
+  write?(file: OutputFile): Promise<void>;
 }
 
 /** One output file, relative to the run's output prefix (e.g. `figures/avg_signal_697062.svg`). */

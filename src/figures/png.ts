@@ -8,6 +8,8 @@
 // peak memory for the life of the process.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { limiter } from '../concurrency.js';
+import { collectGarbage } from '../memory.js';
 import { FONT_FAMILY, FONT_FILES, RESVG_MODULE } from './assets.js';
 import { assemblePng, encodeStrip, type PngStrip } from './png-strips.js';
 
@@ -49,6 +51,9 @@ export function effectiveScale(svg: string, options: PngOptions = {}): number {
 // CommonJS run by the worker: draw each document it is sent, reply with its RGBA pixels, then
 // collect: resvg's native pixmap is freed only with its JS wrapper, and without a collection
 // after each drawing a worker holds every pixmap it drew (~100 MB at scale 2) until V8 gets to it.
+// Each request is handled in an immediate, after the finalizers that collection queued (N-API
+// runs them from setImmediate): handled at once, back-to-back requests kept every row's native
+// memory until the worker went idle (~4 MB per row; +400 MB on a 100-session all_sess figure).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 require('node:v8').setFlagsFromString('--expose-gc'); // process-wide: later workers have gc already
@@ -58,14 +63,14 @@ function draw(svg, scale) {
   const image = new Resvg(svg, { ...workerData.options, fitTo: { mode: 'zoom', value: scale } }).render();
   parentPort.postMessage({ width: image.width, height: image.height, pixels: image.pixels });
 }
-parentPort.on('message', ({ svg, scale }) => {
+parentPort.on('message', ({ svg, scale }) => setImmediate(() => {
   try {
     draw(svg, scale);
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message || e) });
   }
   collect();
-});
+}));
 `;
 
 const RESVG_OPTIONS = {
@@ -182,7 +187,15 @@ class RasteriserPool {
   }
 }
 
-const pool = new RasteriserPool(Math.min(2, availableParallelism()));
+const POOL_SIZE = Math.min(2, availableParallelism());
+const pool = new RasteriserPool(POOL_SIZE);
+// Rows between drawn and encoded are bounded too: deflate waits its turn on libuv's thread pool,
+// and drawn rows must not queue up behind it.
+const inFlight = limiter(2 * POOL_SIZE);
+// A collection after every ~32 MB of pixels received: the rows' buffers are garbage at once, and
+// collected on V8's own schedule a 100-session mouse's all_sess figure peaked ~45 MB higher.
+const COLLECT_BYTES = 32 * 2 ** 20;
+let received = 0;
 
 /**
  * Draws each SVG document (all of one width) at `scale` and encodes it as a PNG strip;
@@ -196,8 +209,16 @@ export async function renderStrips(
   const strips: PngStrip[] = new Array(svgs.length);
   await Promise.all(
     svgs.map(async (svg, i) => {
-      const { width, height, pixels } = await pool.draw(svg, scale);
-      strips[i] = await encodeStrip(pixels, width, height);
+      strips[i] = await inFlight(async () => {
+        const { width, height, pixels } = await pool.draw(svg, scale);
+        const strip = await encodeStrip(pixels, width, height);
+        received += pixels.length;
+        if (received > COLLECT_BYTES) {
+          received = 0;
+          collectGarbage();
+        }
+        return strip;
+      });
       await onStrip?.(i, strips[i]);
     }),
   );

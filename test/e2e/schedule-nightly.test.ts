@@ -51,7 +51,12 @@ describe('nightly schedule', () => {
 
     const first = await triggerAndWait();
     expect(first).toMatchObject({ total: 1, started: 1 });
-    const records = await e.runtime.records.find({ equals: { 'analysis.tag': name } });
+    // The dispatch returns once the run is started; its record is written by the run's first activity.
+    let records = await e.runtime.records.find({ equals: { 'analysis.tag': name } });
+    for (let i = 0; i < 120 && records.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      records = await e.runtime.records.find({ equals: { 'analysis.tag': name } });
+    }
     expect(records).toHaveLength(1);
     // Wait for the analysis to finish, then the next night's run has nothing to do.
     for (let i = 0; i < 120 && (await e.runtime.records.get(records[0]._id))?.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 250));

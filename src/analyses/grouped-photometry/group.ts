@@ -182,7 +182,10 @@ export async function runGroup(
   const figures: string[] = [];
   const addFigure = async (name: string, figure: Parameters<typeof figureFiles>[1]) => {
     figures.push(name);
-    files.push(...(await figureFiles(name, figure, ctx.cache)));
+    for (const f of await figureFiles(name, figure, ctx.cache)) {
+      if (ctx.write) await ctx.write(f);
+      else files.push(f);
+    }
   };
   const channelTitle = (key: string) => `${key} (${spec.channels[key]})`;
   const rowTitle = (u: Used) => `${u.p.sesIdx} · week ${u.week}`;
