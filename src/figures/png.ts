@@ -12,6 +12,7 @@ import { limiter } from '../concurrency.js';
 import { collectGarbage } from '../memory.js';
 import { FONT_FAMILY, FONT_FILES, RESVG_MODULE } from './assets.js';
 import { assemblePng, encodeStrip, type PngStrip } from './png-strips.js';
+import { outlineText } from './svg.js';
 
 export interface PngOptions {
   /** Pixels per SVG px (default 2, print-sharp text). */
@@ -198,8 +199,9 @@ const COLLECT_BYTES = 32 * 2 ** 20;
 let received = 0;
 
 /**
- * Draws each SVG document (all of one width) at `scale` and encodes it as a PNG strip;
- * `onStrip` receives each as it is done (e.g. to cache it), not necessarily in order.
+ * Draws each SVG document (all of one width) at `scale` and encodes it as a PNG strip, text
+ * outlined first (outlineText); `onStrip` receives each as it is done (e.g. to cache it), not
+ * necessarily in order.
  */
 export async function renderStrips(
   svgs: readonly string[],
@@ -210,7 +212,7 @@ export async function renderStrips(
   await Promise.all(
     svgs.map(async (svg, i) => {
       strips[i] = await inFlight(async () => {
-        const { width, height, pixels } = await pool.draw(svg, scale);
+        const { width, height, pixels } = await pool.draw(outlineText(svg), scale);
         const strip = await encodeStrip(pixels, width, height);
         received += pixels.length;
         if (received > COLLECT_BYTES) {

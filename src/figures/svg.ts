@@ -3,7 +3,7 @@
 // most of a second, with no per-datum scene graph held in memory. Layout measures text with the
 // bundled font, so the PNG has the spacing the layout planned.
 import { scaleLinear, scaleUtc } from 'd3-scale';
-import { FONT_FAMILY, textWidth } from './assets.js';
+import { FONT_FAMILY, textOutline, textWidth } from './assets.js';
 import type { Axis, Figure, Layer, LegendEntry, Panel, Values } from './model.js';
 import { COLORS } from './palette.js';
 
@@ -71,6 +71,26 @@ function text(
     opts.rotate ? `transform="rotate(-90 ${num(x)} ${num(y)})"` : '',
   ].filter(Boolean);
   return `<text ${attrs.join(' ')}>${escapeXml(content)}</text>`;
+}
+
+// The elements text() writes, attribute by attribute in its order.
+const TEXT_ELEMENT =
+  /<text x="([-\d.]+)" y="([-\d.]+)" font-size="([\d.]+)"(?: text-anchor="(middle|end)")?( font-weight="bold")? fill="([^"]+)"(?: transform="(rotate\([^)]*\))")?>([^<]*)<\/text>/g;
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"' };
+
+/**
+ * The document with each element text() wrote replaced by its outline in the bundled font, for
+ * the rasteriser (see ttf.ts). A text that can't be outlined stays text.
+ */
+export function outlineText(svg: string): string {
+  return svg.replace(TEXT_ELEMENT, (element, x: string, y: string, size: string, anchor: string | undefined, bold: string | undefined, fill: string, rotate: string | undefined, content: string) => {
+    const o = textOutline(content.replace(/&(amp|lt|gt|quot);/g, (_, e: string) => XML_ENTITIES[e]), bold !== undefined);
+    if (!o) return element;
+    const scale = Number(size) / o.unitsPerEm;
+    const shift = anchor === 'middle' ? o.width / 2 : anchor === 'end' ? o.width : 0;
+    const place = `translate(${num(Number(x) - shift * scale)} ${y}) scale(${scale})`;
+    return `<path transform="${rotate ? `${rotate} ` : ''}${place}" fill="${fill}" d="${o.d}"/>`;
+  });
 }
 
 // ---------- extents and scales ----------
