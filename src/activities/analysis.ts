@@ -113,8 +113,9 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
     return { def, spec: parsed.data };
   };
 
-  // Content-addressed (the key hashes everything the bytes depend on), so it is shared by every
-  // run, mouse and code version, and any entry may be deleted at any time.
+  // Content-addressed (the key hashes everything the bytes depend on, the code version included
+  // where the code makes them), so it is shared by every run and mouse, and any entry may be
+  // deleted at any time.
   const blobCache: BlobCache = {
     get: (key) =>
       deps.results.get(`_cache/blobs/${key}`).catch((e: unknown) => {
@@ -124,6 +125,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
     put: async (key, bytes) => {
       await deps.results.put(`_cache/blobs/${key}`, bytes, { contentType: 'application/octet-stream' });
     },
+    codeVersion: deps.codeVersion,
   };
 
   const contextFor = (w: AnalysisWorkflowInput, warnings: string[], resources: Record<string, Uint8Array> = {}): AnalysisContext => ({

@@ -1,10 +1,10 @@
 // Figures from rows of panels, and the one-call route to both files.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { RASTERISER_ID } from './assets.js';
 import type { Figure, FigureRow } from './model.js';
 import { renderStrips, scaleFor, type PngOptions } from './png.js';
 import { assemblePng, deserializeStrip, serializeStrip, type PngStrip } from './png-strips.js';
-import { blockDocument, layoutFigure, layoutSvg } from './svg.js';
+import { blockDocument, layoutFigure, layoutSvg, planFigure } from './svg.js';
 
 export interface FigureTitleParts {
   subject: string;
@@ -43,6 +43,11 @@ export function composeFigure(input: ComposeInput): Figure {
 export interface BlobCache {
   get(key: string): Promise<Uint8Array | undefined>;
   put(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * The code version, if known. What the drawing code makes from its inputs (a row's SVG) is
+   * cached only then, under keys that include it: a code change must not reuse old drawings.
+   */
+  codeVersion?: string;
 }
 
 export interface RenderOptions extends PngOptions {
@@ -55,30 +60,76 @@ export interface RenderedFigure {
   png: Uint8Array;
 }
 
+/** Feeds a figure model (plain data and typed arrays) to a hash, unambiguously. */
+function hashModel(h: Hash, v: unknown): void {
+  if (ArrayBuffer.isView(v)) {
+    h.update(`<${v.constructor.name} ${v.byteLength}>`).update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  } else if (Array.isArray(v)) {
+    h.update(`[${v.length}`);
+    for (const x of v) hashModel(h, x);
+  } else if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v).sort()) hashModel(h.update(`${JSON.stringify(k)}:`), (v as Record<string, unknown>)[k]);
+    h.update('}');
+  } else if (typeof v === 'number') h.update(`${v},`); // NaN and ±Infinity stay apart (JSON makes them null)
+  else h.update(`${JSON.stringify(v) ?? 'undefined'},`);
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A cached row body: the sha256 of the text, a newline, the text (a damaged entry is redrawn). */
+function decodeBody(bytes: Uint8Array | undefined): string | undefined {
+  if (!bytes) return undefined;
+  const text = new TextDecoder().decode(bytes);
+  const body = text.slice(65);
+  return text[64] === '\n' && sha256(body) === text.slice(0, 64) ? body : undefined;
+}
+
 /**
  * SVG text and PNG bytes of a figure. The PNG is drawn row by row (never one tall pixmap) and
  * each row's PNG strip is cached under the hash of what it depends on: its SVG document, the
- * scale and the rasteriser.
+ * scale and the rasteriser. With the cache's code version, each row's SVG is cached too, under
+ * the hash of the row's model and its place in the figure, so unchanged rows are not redrawn.
  */
 export async function renderFigure(figure: Figure, options: RenderOptions = {}): Promise<RenderedFigure> {
-  const layout = layoutFigure(figure);
+  const { cache } = options;
+  const plan = planFigure(figure);
+  const bodyKeys = cache?.codeVersion
+    ? figure.rows.map((row, r) => {
+        const h = createHash('sha256').update(`svg row\n${cache.codeVersion}\n${plan.rowContext[r]}\n`);
+        hashModel(h, row);
+        return h.digest('hex');
+      })
+    : [];
+  const bodies = await Promise.all(bodyKeys.map(async (key) => decodeBody(await cache!.get(key))));
+  const layout = layoutFigure(plan, bodies);
   const scale = scaleFor(layout.width, layout.height, options);
   const docs = layout.blocks.map((b) => blockDocument(layout, b));
-  const keys = docs.map((doc) => createHash('sha256').update(`${RASTERISER_ID}\n${scale}\n${doc}`).digest('hex'));
+  const keys = docs.map((doc) => {
+    const h = createHash('sha256').update(`${RASTERISER_ID}\n${scale}\n`);
+    for (const part of doc) h.update(part);
+    return h.digest('hex');
+  });
   const strips: (PngStrip | undefined)[] = await Promise.all(
     keys.map(async (key) => {
-      const bytes = await options.cache?.get(key);
+      const bytes = await cache?.get(key);
       return bytes && deserializeStrip(bytes);
     }),
   );
   const missing = strips.flatMap((s, i) => (s ? [] : [i]));
   await renderStrips(
-    missing.map((i) => docs[i]),
+    missing.map((i) => docs[i].join('')),
     scale,
     async (j, strip) => {
       strips[missing[j]] = strip;
-      await options.cache?.put(keys[missing[j]], serializeStrip(strip));
+      await cache?.put(keys[missing[j]], serializeStrip(strip));
     },
+  );
+  await Promise.all(
+    bodyKeys.map(async (key, r) => {
+      if (bodies[r] !== undefined) return;
+      const body = layout.blocks[r + 1].body; // block 0 is the title
+      await cache!.put(key, new TextEncoder().encode(`${sha256(body)}\n${body}`));
+    }),
   );
   return { svg: layoutSvg(layout), png: assemblePng(strips as PngStrip[]) };
 }

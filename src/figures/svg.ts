@@ -4,7 +4,7 @@
 // bundled font, so the PNG has the spacing the layout planned.
 import { scaleLinear, scaleUtc } from 'd3-scale';
 import { FONT_FAMILY, textOutline, textWidth } from './assets.js';
-import type { Axis, Figure, Layer, LegendEntry, Panel, Values } from './model.js';
+import type { Axis, Figure, FigureRow, Layer, LegendEntry, Panel, Values } from './model.js';
 import { COLORS } from './palette.js';
 
 const SIZE = { tick: 10, axisTitle: 11, panelTitle: 12, rowTitle: 13, title: 16, subtitle: 12, legend: 10 };
@@ -473,11 +473,25 @@ export interface FigureLayout {
   blocks: FigureBlock[];
 }
 
-/** The figure's layout: columns aligned across rows, then one block per row under the title. */
-export function layoutFigure(figure: Figure): FigureLayout {
-  const plans = figure.rows.map((row) =>
-    row.panels.map((p) => planPanel(p, figure.panelWidth ?? 250, figure.panelHeight ?? 170)),
-  );
+/** A figure's panels planned (scales, ticks, column positions): everything but drawing the rows. */
+export interface FigurePlan {
+  figure: Figure;
+  plans: PanelPlan[][];
+  colX: number[];
+  colLeft: number[];
+  /** Right edge of the last column, before the margin. */
+  right: number;
+  /**
+   * Per row, what its drawn body depends on beyond the row itself (the panel size defaults,
+   * its columns' positions, which legends show): with the row, the key of a cached body.
+   */
+  rowContext: string[];
+}
+
+export function planFigure(figure: Figure): FigurePlan {
+  const defaultW = figure.panelWidth ?? 250;
+  const defaultH = figure.panelHeight ?? 170;
+  const plans = figure.rows.map((row) => row.panels.map((p) => planPanel(p, defaultW, defaultH)));
 
   // A legend identical to the one just above it in the same column is not repeated.
   plans.forEach((row, r) =>
@@ -498,64 +512,92 @@ export function layoutFigure(figure: Figure): FigureLayout {
     colX.push(x);
     x += colLeft[c] + colMax(c, (p) => p.w) + colMax(c, (p) => p.legendWidth) + GAP.column;
   }
+  const rowContext = plans.map((row) =>
+    JSON.stringify([defaultW, defaultH, row.map((p, c) => [colX[c], colLeft[c], p.showLegend])]),
+  );
+  return { figure, plans, colX, colLeft, right: x - GAP.column, rowContext };
+}
+
+function drawRow(plan: FigurePlan, r: number): string {
+  const row = plan.figure.rows[r];
+  const body: string[] = [];
+  if (row.title) body.push(text(GAP.margin, ROW_TITLE_Y, row.title, { size: SIZE.rowTitle, bold: true }));
+  const top = rowTop(row);
+  plan.plans[r].forEach((p, c) => {
+    body.push(`<g transform="translate(${num(plan.colX[c] + plan.colLeft[c])} ${num(top)})">${drawPanel(p)}</g>`);
+  });
+  return body.join('');
+}
+
+const ROW_TITLE_Y = SIZE.rowTitle + 8;
+/** Where a row's panels start below its top: under its title, and room for panel titles. */
+const rowTop = (row: FigureRow) => (row.title ? ROW_TITLE_Y : 0) + (row.panels.some((p) => p.title) ? 24 : 10);
+
+/**
+ * The figure's layout: columns aligned across rows, then one block per row under the title.
+ * `bodies[r]`, where given, is row r's body as drawn before for the same row and context (a
+ * cache), and is used instead of drawing it.
+ */
+export function layoutFigure(figure: Figure | FigurePlan, bodies: readonly (string | undefined)[] = []): FigureLayout {
+  const plan = 'plans' in figure ? figure : planFigure(figure);
+  const { rows } = plan.figure;
   const bottom = TICK + LINE + 20;
 
   // Blocks start and end on whole px, so each can be drawn alone and the pieces tile.
   const blocks: FigureBlock[] = [];
   const header: string[] = [];
   let y = GAP.margin + SIZE.title;
-  header.push(text(GAP.margin, y, figure.title, { size: SIZE.title, bold: true }));
-  let width = GAP.margin + textWidth(figure.title, SIZE.title, true);
-  if (figure.subtitle) {
+  header.push(text(GAP.margin, y, plan.figure.title, { size: SIZE.title, bold: true }));
+  let width = GAP.margin + textWidth(plan.figure.title, SIZE.title, true);
+  if (plan.figure.subtitle) {
     y += SIZE.subtitle + 6;
-    header.push(text(GAP.margin, y, figure.subtitle, { size: SIZE.subtitle, color: COLORS.muted }));
-    width = Math.max(width, GAP.margin + textWidth(figure.subtitle, SIZE.subtitle));
+    header.push(text(GAP.margin, y, plan.figure.subtitle, { size: SIZE.subtitle, color: COLORS.muted }));
+    width = Math.max(width, GAP.margin + textWidth(plan.figure.subtitle, SIZE.subtitle));
   }
   let top = Math.ceil(y + 10);
   blocks.push({ y: 0, height: top, body: header.join('') });
 
-  figure.rows.forEach((row, r) => {
-    const body: string[] = [];
-    let ry = 0;
-    if (row.title) {
-      ry += SIZE.rowTitle + 8;
-      body.push(text(GAP.margin, ry, row.title, { size: SIZE.rowTitle, bold: true }));
-      width = Math.max(width, GAP.margin + textWidth(row.title, SIZE.rowTitle, true));
-    }
-    const panelTop = row.panels.some((p) => p.title) ? 24 : 10;
+  rows.forEach((row, r) => {
+    if (row.title) width = Math.max(width, GAP.margin + textWidth(row.title, SIZE.rowTitle, true));
     const rowHeight = Math.max(
       0,
-      ...plans[r].map((p) => Math.max(p.h + bottom + extraLabelLines(p) * LINE, p.showLegend ? p.legendHeight : 0)),
+      ...plan.plans[r].map((p) => Math.max(p.h + bottom + extraLabelLines(p) * LINE, p.showLegend ? p.legendHeight : 0)),
     );
-    plans[r].forEach((plan, c) => {
-      const ox = colX[c] + colLeft[c];
-      body.push(`<g transform="translate(${num(ox)} ${num(ry + panelTop)})">${drawPanel(plan)}</g>`);
-    });
     // Every row ends alike (a footer block adds the bottom margin), so a row drawn as the last
     // one is still right, and cached, once another row comes after it.
-    const height = Math.ceil(ry + panelTop + rowHeight + GAP.row);
-    blocks.push({ y: top, height, body: body.join('') });
+    const height = Math.ceil(rowTop(row) + rowHeight + GAP.row);
+    blocks.push({ y: top, height, body: bodies[r] ?? drawRow(plan, r) });
     top += height;
   });
-  const footer = figure.rows.length > 0 ? GAP.margin - GAP.row : GAP.margin;
+  const footer = rows.length > 0 ? GAP.margin - GAP.row : GAP.margin;
   blocks.push({ y: top, height: footer, body: '' });
   top += footer;
 
-  width = Math.ceil(Math.max(width + GAP.margin, x - GAP.column + GAP.margin));
+  width = Math.ceil(Math.max(width + GAP.margin, plan.right + GAP.margin));
   return { width, height: top, blocks };
 }
 
-function svgDocument(width: number, height: number, body: string): string {
-  return (
+/** A standalone SVG document of `width` × `height` around a body: [before, after]. */
+function documentParts(width: number, height: number): [string, string] {
+  return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
-    `font-family="${FONT_FAMILY}, Verdana, Arial, sans-serif">` +
-    `<rect width="100%" height="100%" fill="#ffffff"/>${body}</svg>`
-  );
+      `font-family="${FONT_FAMILY}, Verdana, Arial, sans-serif"><rect width="100%" height="100%" fill="#ffffff"/>`,
+    '</svg>',
+  ];
 }
 
-/** One block as a standalone SVG document of the figure's width (to be drawn on its own). */
-export function blockDocument(layout: FigureLayout, block: FigureBlock): string {
-  return svgDocument(layout.width, block.height, block.body);
+function svgDocument(width: number, height: number, body: string): string {
+  const [before, after] = documentParts(width, height);
+  return before + body + after;
+}
+
+/**
+ * One block as a standalone SVG document of the figure's width (to be drawn on its own), in
+ * three parts (document = their concatenation), so it can be hashed without being built.
+ */
+export function blockDocument(layout: FigureLayout, block: FigureBlock): [string, string, string] {
+  const [before, after] = documentParts(layout.width, block.height);
+  return [before, block.body, after];
 }
 
 /** A laid-out figure as one standalone SVG document. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -121,5 +122,56 @@ describe('renderFigure, row by row', () => {
     const again = await renderFigure(sessions(2), { cache });
     expect(Buffer.from(again.png).equals(Buffer.from(first.png))).toBe(true);
     expect(cache.puts).toBe(8);
+  });
+
+  describe('with a code version, rows already laid out are taken from the cache too', () => {
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+    const isBody = (b: Uint8Array) => /^[0-9a-f]{64}\n/.test(text(b.subarray(0, 65)));
+    /** Appends a comment to every cached row body (validly: its hash is redone), to see which are used. */
+    const mark = (cache: MemoryCache) => {
+      for (const [k, v] of cache.map) {
+        if (!isBody(v)) continue;
+        const body = `${text(v).slice(65)}<!--cached-->`;
+        cache.map.set(k, new TextEncoder().encode(`${sha(body)}\n${body}`));
+      }
+    };
+    const marks = (svg: string) => svg.split('<!--cached-->').length - 1;
+    const versioned = (codeVersion: string) => Object.assign(new MemoryCache(), { codeVersion });
+
+    it('a figure that gained a row lays out only that row, and is the same as uncached', async () => {
+      const cache = versioned('v1');
+      await renderFigure(sessions(4), { cache });
+      expect(cache.puts).toBe(6 + 4); // strips: title, 4 rows, bottom margin; SVG: 4 rows
+      const grown = await renderFigure(sessions(5), { cache });
+      const fresh = await renderFigure(sessions(5));
+      expect(grown.svg).toBe(fresh.svg);
+      expect(Buffer.from(grown.png).equals(Buffer.from(fresh.png))).toBe(true);
+      mark(cache);
+      expect(marks((await renderFigure(sessions(6), { cache })).svg)).toBe(5);
+    });
+
+    it('another code version, or a damaged entry, lays the rows out again', async () => {
+      const cache = versioned('v1');
+      const first = await renderFigure(sessions(3), { cache });
+      mark(cache);
+      cache.codeVersion = 'v2';
+      expect((await renderFigure(sessions(3), { cache })).svg).toBe(first.svg);
+      cache.codeVersion = 'v1';
+      for (const [k, v] of cache.map) if (isBody(v) && text(v).includes('<!--cached-->')) cache.map.set(k, v.slice(0, v.length - 3));
+      expect((await renderFigure(sessions(3), { cache })).svg).toBe(first.svg);
+    });
+
+    it('a row whose context changed (column positions, legends shown) is laid out again', async () => {
+      const cache = versioned('v1');
+      await renderFigure(sessions(3), { cache });
+      mark(cache);
+      // A first row without a legend: the legend now shows in row 1, and the column widths change.
+      const changed = composeFigure({ ...sessions(3), rows: [{ title: 'other', panels: sessionRow(9).map((p) => ({ ...p, legend: [] })) }, ...sessions(3).rows.slice(1)] });
+      const drawn = await renderFigure(changed, { cache });
+      // Row 1 now shows its legend: laid out again (unmarked); row 2, unchanged, may be reused.
+      expect(marks(drawn.svg)).toBeLessThan(2);
+      expect(drawn.svg.replaceAll('<!--cached-->', '')).toBe((await renderFigure(changed)).svg);
+    });
   });
 });
