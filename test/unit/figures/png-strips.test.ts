@@ -50,6 +50,17 @@ describe('PNG strips', () => {
     );
   });
 
+  it('a strip over 1 MiB of scanlines (deflated in pieces) decodes to exactly its pixels', async () => {
+    const [width, height] = [900, 800]; // 2.2 MB of scanlines: three pieces
+    const [top] = fc.sample(stripArb(width), { numRuns: 1, seed: 7 });
+    const rgba = new Uint8Array(width * height * 4);
+    for (let at = 0; at < rgba.length; at += top.rgba.length) rgba.set(top.rgba.subarray(0, Math.min(top.rgba.length, rgba.length - at)), at);
+    const strips = [await encodeStrip(rgba, width, height), await encodeStrip(top.rgba, width, top.height)];
+    const decoded = decodePng(assemblePng(strips));
+    expect(decoded.height).toBe(height + top.height);
+    expect(Buffer.from(decoded.rgb).equals(Buffer.concat([rgbOf(rgba), rgbOf(top.rgba)]))).toBe(true);
+  });
+
   it('a strip survives the cache format; damaged bytes are refused, not decoded', async () => {
     const strip = await encodeStrip(new Uint8Array(8 * 3 * 4).fill(200), 8, 3);
     expect(deserializeStrip(serializeStrip(strip))).toEqual(strip);
