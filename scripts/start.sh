@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-node-deps.sh
 bash scripts/services.sh up
+# Fewer glibc malloc arenas: see README, Production configuration.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec npx tsx src/cli.ts start "$@"

@@ -50,7 +50,8 @@ export function runChild<R>(bundle: string, args: unknown): Promise<ChildRun<R>>
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bundle, JSON.stringify(args)], {
       cwd: REPO_ROOT,
-      env: { ...process.env, GA_CODE_VERSION: codeVersion() },
+      // As the worker scripts run it (README, Production configuration).
+      env: { MALLOC_ARENA_MAX: '2', ...process.env, GA_CODE_VERSION: codeVersion() },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
