@@ -12,7 +12,6 @@ import { openNwb } from './nwb/open.js';
 import { readSession } from './nwb/session.js';
 import { objectStoreFor, recordStoreFor, s3ClientFor } from './stores/from-config.js';
 import { readInputFile, resolveSessionFiles, type InputResolverOptions } from './stores/inputs.js';
-import { connectClient } from './temporal/connection.js';
 import type { Client } from '@temporalio/client';
 import type { RecordStore } from './stores/record-store.js';
 import { codeVersion } from './version.js';
@@ -61,7 +60,9 @@ export async function createRuntime(config: Config, env: NodeJS.ProcessEnv = pro
   // The scheduled dispatch starts workflows: a client, opened on first use only.
   let client: Promise<Client> | undefined;
   const dispatch = createDispatchActivities({
-    client: () => (client ??= connectClient(config.temporal)),
+    // Loaded on first use: a process that never starts workflows (a worker on local stores, the
+    // benchmark) is spared the Temporal client and its gRPC stack (~35 MB RSS).
+    client: () => (client ??= import('./temporal/connection.js').then((m) => m.connectClient(config.temporal))),
     records,
     taskQueue: config.temporal.taskQueue,
     codeVersion: deps.codeVersion,

@@ -3,7 +3,8 @@
 // done (record completed, or a closed successful run) is skipped and reported as such.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { AnyAnalysis } from '../analyses/define.js';
 import { DEFAULT_ANALYSIS, getAnalysis, UnknownAnalysisError } from '../analyses/registry.js';
 import { computeDedupKey, workflowIdFor } from '../schemas/dedup-key.js';
