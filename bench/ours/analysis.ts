@@ -16,9 +16,10 @@ export interface AnalysisArgs {
 
 export interface AnalysisReport {
   full: Pick<MouseRun, 'ms' | 'sessionMs'> & { readMs: number[]; outputs: number };
-  incremental?: Pick<MouseRun, 'ms'> & { fromCache: number; computed: number };
+  incremental?: Pick<MouseRun, 'ms'> & { fromCache: number; computed: number; peakRssMb: number };
   /** Our fit per ses_idx, as grouped_pipeline.py reads it. */
   params: Record<string, { model: string; params: Record<string, number> }>;
+  /** Peak RSS of the full run (the incremental run's, in the same process after it, is reported with it). */
   peakRssMb: number;
 }
 
@@ -35,13 +36,12 @@ for (const s of full.sessions) {
 const report: AnalysisReport = {
   full: { ms: full.ms, sessionMs: full.sessionMs, readMs, outputs: full.outputs.length },
   params,
-  peakRssMb: 0,
+  peakRssMb: peakRssMb(),
 };
 if (args.extra) {
   const grown = await runMouse(local.activities, await planJob(`${args.root}/jobs-grown`, { ...args.job, sessions: [...args.job.sessions, args.extra] }, codeVersion));
   const fromCache = grown.sessions.filter((s) => s.fromCache).length;
-  report.incremental = { ms: grown.ms, fromCache, computed: grown.sessions.length - fromCache };
+  report.incremental = { ms: grown.ms, fromCache, computed: grown.sessions.length - fromCache, peakRssMb: peakRssMb() };
 }
 await local.runtime.close();
-report.peakRssMb = peakRssMb();
 emit(report);
