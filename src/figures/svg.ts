@@ -540,19 +540,19 @@ const rowTop = (row: FigureRow) => (row.title ? ROW_TITLE_Y : 0) + (row.panels.s
  */
 export function layoutFigure(figure: Figure | FigurePlan, bodies: readonly (string | undefined)[] = []): FigureLayout {
   const plan = 'plans' in figure ? figure : planFigure(figure);
-  const { rows } = plan.figure;
+  const { rows, title, subtitle } = plan.figure;
   const bottom = TICK + LINE + 20;
 
   // Blocks start and end on whole px, so each can be drawn alone and the pieces tile.
   const blocks: FigureBlock[] = [];
   const header: string[] = [];
   let y = GAP.margin + SIZE.title;
-  header.push(text(GAP.margin, y, plan.figure.title, { size: SIZE.title, bold: true }));
-  let width = GAP.margin + textWidth(plan.figure.title, SIZE.title, true);
-  if (plan.figure.subtitle) {
+  header.push(text(GAP.margin, y, title, { size: SIZE.title, bold: true }));
+  let width = GAP.margin + textWidth(title, SIZE.title, true);
+  if (subtitle) {
     y += SIZE.subtitle + 6;
-    header.push(text(GAP.margin, y, plan.figure.subtitle, { size: SIZE.subtitle, color: COLORS.muted }));
-    width = Math.max(width, GAP.margin + textWidth(plan.figure.subtitle, SIZE.subtitle));
+    header.push(text(GAP.margin, y, subtitle, { size: SIZE.subtitle, color: COLORS.muted }));
+    width = Math.max(width, GAP.margin + textWidth(subtitle, SIZE.subtitle));
   }
   let top = Math.ceil(y + 10);
   blocks.push({ y: 0, height: top, body: header.join('') });
