@@ -9,6 +9,9 @@ bash scripts/ensure-node-deps.sh
 bash scripts/install-browser.sh
 bash scripts/services.sh up
 npx tsc -p tsconfig.json --noEmit
+# The tsc build runs too: dist/<folder>/<file> resolves package.json and the fixtures two folders
+# up, as src/ does.
+npm run build >/dev/null && node dist/cli.js analyses >/dev/null
 npx vitest run "$@"
 # Only the whole suite is followed by the reliability run (not `npm test -- <file>`).
 if [[ $# -eq 0 ]]; then npm run test:reliability; fi
