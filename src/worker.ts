@@ -1,6 +1,7 @@
 // The worker process: `npm run worker` (or `node dist/worker.js` after `npm run build`). Reads
 // the configuration once, connects to Temporal and the stores, and serves the analysis workflows
-// until SIGINT or SIGTERM, when it stops polling and lets in-flight activities finish (up to the grace time).
+// until SIGINT or SIGTERM, when it stops polling and lets in-flight activities finish (up to the
+// grace time).
 import { pathToFileURL } from 'node:url';
 import { loadConfig, redactedConfig } from './config.js';
 import { createRuntime } from './runtime.js';
