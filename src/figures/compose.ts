@@ -117,7 +117,7 @@ export async function renderFigure(figure: Figure, options: RenderOptions = {}):
   );
   const missing = strips.flatMap((s, i) => (s ? [] : [i]));
   await renderStrips(
-    missing.map((i) => docs[i].join('')),
+    missing.map((i) => docs[i]),
     scale,
     async (j, strip) => {
       strips[missing[j]] = strip;

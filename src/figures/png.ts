@@ -201,10 +201,11 @@ let received = 0;
 /**
  * Draws each SVG document (all of one width) at `scale` and encodes it as a PNG strip, text
  * outlined first (outlineText); `onStrip` receives each as it is done (e.g. to cache it), not
- * necessarily in order.
+ * necessarily in order. A document given in parts is joined only when its turn comes: a
+ * 100-row figure's documents all at once are ~12 M characters.
  */
 export async function renderStrips(
-  svgs: readonly string[],
+  svgs: readonly (string | readonly string[])[],
   scale: number,
   onStrip?: (i: number, s: PngStrip) => Promise<void>,
 ): Promise<PngStrip[]> {
@@ -212,7 +213,7 @@ export async function renderStrips(
   await Promise.all(
     svgs.map(async (svg, i) => {
       strips[i] = await inFlight(async () => {
-        const { width, height, pixels } = await pool.draw(outlineText(svg), scale);
+        const { width, height, pixels } = await pool.draw(outlineText(typeof svg === 'string' ? svg : svg.join('')), scale);
         const strip = await encodeStrip(pixels, width, height);
         received += pixels.length;
         if (received > COLLECT_BYTES) {

@@ -51,9 +51,14 @@ export function num(v: number): string {
   return (n < 0 ? '-' : '') + whole + (cents % 10 === 0 ? `.${cents / 10}` : cents < 10 ? `.0${cents}` : `.${cents}`);
 }
 
+/**
+ * Characters beyond Latin-1 (−, ±, ≥) as character references: a JS string holding one of them
+ * takes two bytes per character, and a 100-session figure's SVG is ~12 M characters.
+ */
 function escapeXml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  return text.replace(/[&<>"]|[^\x00-\xff]/gu, (c) => XML_ESCAPES[c] ?? `&#${c.codePointAt(0)};`);
 }
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
 function text(
   x: number,
@@ -77,6 +82,10 @@ function text(
 const TEXT_ELEMENT =
   /<text x="([-\d.]+)" y="([-\d.]+)" font-size="([\d.]+)"(?: text-anchor="(middle|end)")?( font-weight="bold")? fill="([^"]+)"(?: transform="(rotate\([^)]*\))")?>([^<]*)<\/text>/g;
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"' };
+const unescapeXml = (text: string) =>
+  text.replace(/&(?:(amp|lt|gt|quot)|#(\d+));/g, (_, name: string | undefined, code: string | undefined) =>
+    name ? XML_ENTITIES[name] : String.fromCodePoint(Number(code)),
+  );
 
 /**
  * The document with each element text() wrote replaced by its outline in the bundled font, for
@@ -84,7 +93,7 @@ const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot:
  */
 export function outlineText(svg: string): string {
   return svg.replace(TEXT_ELEMENT, (element, x: string, y: string, size: string, anchor: string | undefined, bold: string | undefined, fill: string, rotate: string | undefined, content: string) => {
-    const o = textOutline(content.replace(/&(amp|lt|gt|quot);/g, (_, e: string) => XML_ENTITIES[e]), bold !== undefined);
+    const o = textOutline(unescapeXml(content), bold !== undefined);
     if (!o) return element;
     const scale = Number(size) / o.unitsPerEm;
     const shift = anchor === 'middle' ? o.width / 2 : anchor === 'end' ? o.width : 0;

@@ -58,5 +58,9 @@ describe('text outlines', () => {
     expect(textOutline('中')).toBeUndefined();
     const svg = doc('<text x="10" y="20" font-size="10" fill="#222222">a &amp; 中</text><text x="10" y="40" font-size="10" fill="#222222">a &amp; b</text>');
     expect(outlineText(svg).match(/<text/g)).toHaveLength(1);
+    // Character references (how svg.ts writes characters beyond Latin-1) are outlined as the character.
+    const ref = (body: string) => outlineText(doc(`<text x="10" y="20" font-size="10" fill="#222222">${body}</text>`));
+    expect(ref('&#8722;1 &#8805; &amp;')).toBe(ref('−1 ≥ &amp;'));
+    expect(ref('&#8722;1')).not.toContain('<text');
   });
 });

@@ -29,7 +29,11 @@ function pathsOf(svg: string, attr: 'stroke' | 'fill', color: string): string[] 
   return [...svg.matchAll(re)].map((m) => m[1]);
 }
 const subpaths = (d: string) => d.split('M').length - 1;
-const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+// Label texts as an SVG reader sees them (character references decoded).
+const texts = (svg: string) =>
+  [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
+    m[1].replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code))),
+  );
 
 describe('renderSvg', () => {
   const svg = renderSvg(allSessionsFigure());
@@ -111,5 +115,18 @@ describe('renderSvg', () => {
     );
     expect(out).toContain('a &lt; b &amp; &quot;c&quot;');
     expect(out).toContain('&lt;left&gt;');
+  });
+
+  it('writes characters beyond Latin-1 as character references (one byte per character in memory)', () => {
+    const out = renderSvg(
+      composeFigure({
+        title: 'mean ± SEM · RPE ≥ 0 · 🐭',
+        rows: [{ panels: [psthPanel({ time, groups: [{ label: 'left', mean: Float64Array.from(time, (t) => t - 2) }] })] }],
+      }),
+    );
+    expect(out).toMatch(/^[\x00-\xff]*$/);
+    expect(out).toContain('mean ± SEM · RPE &#8805; 0 · &#128045;');
+    expect(texts(out)).toContain('mean ± SEM · RPE ≥ 0 · 🐭');
+    expect(texts(out).some((x) => x.startsWith('−'))).toBe(true); // negative tick labels keep their minus sign
   });
 });
