@@ -30,7 +30,7 @@ const full = await runMouse(local.activities, await planJob(`${args.root}/jobs-f
 const readMs = local.loads.map((l) => l.ms);
 const params: AnalysisReport['params'] = {};
 for (const s of full.sessions) {
-  const { partial } = decodePartial<{ partial: SessionPartial }>(new TextDecoder().decode(await local.runtime.deps.results.get(s.partialKey)));
+  const { partial } = decodePartial<{ partial: SessionPartial }>(await local.runtime.deps.results.get(s.partialKey));
   if (partial.model) params[partial.sesIdx] = { model: partial.model.name, params: partial.model.params };
 }
 const report: AnalysisReport = {

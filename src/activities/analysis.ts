@@ -77,6 +77,10 @@ function asInvalidInput(e: unknown): never {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+// A session's cache entry is `<id>.partial` (codec.ts); its stored files sit under `<id>/`.
+const PARTIAL_SUFFIX = '.partial';
+const sessionFilesPrefix = (partialKey: string) => `${partialKey.slice(0, -PARTIAL_SUFFIX.length)}/`;
+
 function heartbeat(details?: unknown) {
   // Outside a real activity (unit tests call the functions directly) there is nothing to beat.
   try {
@@ -153,7 +157,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
         resources: Object.entries(resources).map(([uri, bytes]) => [uri, createHash('sha256').update(bytes).digest('hex')]),
       }),
     );
-    const partialKey = `_cache/${def.parameters.name}/${def.parameters.version}/${deps.codeVersion}/${cacheId}.json`;
+    const partialKey = `_cache/${def.parameters.name}/${def.parameters.version}/${deps.codeVersion}/${cacheId}${PARTIAL_SUFFIX}`;
     const cached = await deps.results.head(partialKey);
     if (cached) return { partialKey, fromCache: true, warnings: [] };
 
@@ -170,13 +174,13 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
     // Per-session files go next to the partial; the group step copies them into the outputs.
     const files: CachedSession['files'] = [];
     for (const f of out.files ?? []) {
-      const put = await deps.results.put(`${partialKey.slice(0, -'.json'.length)}/${f.name}`, f.body, { contentType: f.contentType });
+      const put = await deps.results.put(`${sessionFilesPrefix(partialKey)}${f.name}`, f.body, { contentType: f.contentType });
       files.push({ name: f.name, size: put.size, sha256: put.sha256! });
       heartbeat({ session: session.uri, stage: 'store', file: f.name });
     }
     // Written last: its presence means the session's files are all stored.
     await deps.results.put(partialKey, encodePartial({ partial: out.partial, files, warnings } satisfies CachedSession), {
-      contentType: 'application/json',
+      contentType: 'application/octet-stream',
     });
     return { partialKey, fromCache: false, warnings };
   };
@@ -264,10 +268,10 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       const limit = limiter(8);
       const copies: Promise<void>[] = [];
       for (const [i, key] of args.partialKeys.entries()) {
-        const cached = decodePartial<CachedSession>(new TextDecoder().decode(await deps.results.get(key)));
+        const cached = decodePartial<CachedSession>(await deps.results.get(key), deps.results.uri(key));
         inputs.push({ uri: args.sessions[i].uri, partial: cached.partial });
         for (const f of cached.files) {
-          const copy = limit(() => deps.results.copy(`${key.slice(0, -'.json'.length)}/${f.name}`, outputPrefix(w) + f.name));
+          const copy = limit(() => deps.results.copy(`${sessionFilesPrefix(key)}${f.name}`, outputPrefix(w) + f.name));
           copy.catch(() => undefined); // reported by the Promise.all below, not as unhandled meanwhile
           copies.push(copy);
           outputs.push({ name: f.name, uri: deps.results.uri(outputPrefix(w) + f.name), size: f.size, sha256: f.sha256 });
