@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { limiter } from '../concurrency.js';
 import { collectGarbage } from '../memory.js';
 import { FONT_FAMILY, FONT_FILES, RESVG_MODULE } from './assets.js';
-import { assemblePng, encodeStrip, type PngStrip } from './png-strips.js';
+import { assemblePng, deflateStrip, scanlines, type PngStrip } from './png-strips.js';
 import { outlineText } from './svg.js';
 
 export interface PngOptions {
@@ -49,8 +49,8 @@ export function effectiveScale(svg: string, options: PngOptions = {}): number {
   return scaleFor(width, height, options);
 }
 
-// CommonJS run by the worker: draw each document it is sent, reply with its RGBA pixels, then
-// collect: resvg's native pixmap is freed only with its JS wrapper, and without a collection
+// CommonJS run by the worker: draw each document it is sent, reply with its PNG scanlines (made
+// here, off the main thread, and transferred, not copied), then collect: resvg's native pixmap is freed only with its JS wrapper, and without a collection
 // after each drawing a worker holds every pixmap it drew (~100 MB at scale 2) until V8 gets to it.
 // Each request is handled in an immediate, after the finalizers that collection queued (N-API
 // runs them from setImmediate): handled at once, back-to-back requests kept every row's native
@@ -60,9 +60,12 @@ const { parentPort, workerData } = require('node:worker_threads');
 require('node:v8').setFlagsFromString('--expose-gc'); // process-wide: later workers have gc already
 const collect = globalThis.gc ?? require('node:vm').runInNewContext('gc');
 const { Resvg } = require(workerData.module);
+${scanlines.toString()}
 function draw(svg, scale) {
   const image = new Resvg(svg, { ...workerData.options, fitTo: { mode: 'zoom', value: scale } }).render();
-  parentPort.postMessage({ width: image.width, height: image.height, pixels: image.pixels });
+  const { width, height } = image;
+  const { raw, adler } = scanlines(image.pixels, width, height);
+  parentPort.postMessage({ width, height, raw, adler }, [raw.buffer]);
 }
 parentPort.on('message', ({ svg, scale }) => setImmediate(() => {
   try {
@@ -79,10 +82,12 @@ const RESVG_OPTIONS = {
   font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
 };
 
+/** A drawn document as scanlines (see png-strips.ts). */
 interface Pixels {
   width: number;
   height: number;
-  pixels: Uint8Array;
+  raw: Uint8Array;
+  adler: number;
 }
 
 /** A worker that draws one document per call; ended by the caller. */
@@ -193,7 +198,7 @@ const pool = new RasteriserPool(POOL_SIZE);
 // Rows between drawn and encoded are bounded too: deflate waits its turn on libuv's thread pool,
 // and drawn rows must not queue up behind it.
 const inFlight = limiter(2 * POOL_SIZE);
-// A collection after every ~32 MB of pixels received: the rows' buffers are garbage at once, and
+// A collection after every ~32 MB of scanlines received: the rows' buffers are garbage at once, and
 // collected on V8's own schedule a 100-session mouse's all_sess figure peaked ~45 MB higher.
 const COLLECT_BYTES = 32 * 2 ** 20;
 let received = 0;
@@ -213,9 +218,9 @@ export async function renderStrips(
   await Promise.all(
     svgs.map(async (svg, i) => {
       strips[i] = await inFlight(async () => {
-        const { width, height, pixels } = await pool.draw(outlineText(typeof svg === 'string' ? svg : svg.join('')), scale);
-        const strip = await encodeStrip(pixels, width, height);
-        received += pixels.length;
+        const { width, height, raw, adler } = await pool.draw(outlineText(typeof svg === 'string' ? svg : svg.join('')), scale);
+        const strip = await deflateStrip(raw, adler, width, height);
+        received += raw.length;
         if (received > COLLECT_BYTES) {
           received = 0;
           collectGarbage();
