@@ -77,6 +77,9 @@ function asInvalidInput(e: unknown): never {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** Bytes (or characters) from which a stored output counts as large (see computeGroup's write). */
+const LARGE_OUTPUT = 4 * 2 ** 20;
+
 // A session's cache entry is `<id>.partial` (codec.ts); its stored files sit under `<id>/`.
 const PARTIAL_SUFFIX = '.partial';
 const sessionFilesPrefix = (partialKey: string) => `${partialKey.slice(0, -PARTIAL_SUFFIX.length)}/`;
@@ -281,7 +284,15 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       await Promise.all(copies);
       const warnings: string[] = [];
       heartbeat({ stage: 'group' });
-      const context = { ...contextFor(w, warnings, await resourcesOf(def, spec)), write: (f: OutputFile) => store(f.name, f.body, f.contentType) };
+      const context = {
+        ...contextFor(w, warnings, await resourcesOf(def, spec)),
+        write: async (f: OutputFile) => {
+          await store(f.name, f.body, f.contentType);
+          // A large figure's bytes (and what made them) are garbage now: freed before the next
+          // figure is drawn instead of piling onto its peak.
+          if (f.body.length >= LARGE_OUTPUT) collectGarbage();
+        },
+      };
       const { files, summary } = await def.group(inputs, spec, context);
       for (const f of files) await store(f.name, f.body, f.contentType);
       return { outputs, summary: def.summary.parse(summary) as unknown, warnings };
