@@ -4,7 +4,7 @@ import { RASTERISER_ID } from './assets.js';
 import type { Figure, FigureRow } from './model.js';
 import { renderStrips, scaleFor, type PngOptions } from './png.js';
 import { assemblePng, deserializeStrip, serializeStrip, type PngStrip } from './png-strips.js';
-import { blockDocument, layoutFigure, layoutSvg, planFigure } from './svg.js';
+import { blockDocument, layoutFigure, layoutSvgBytes, planFigure } from './svg.js';
 
 export interface FigureTitleParts {
   subject: string;
@@ -56,7 +56,8 @@ export interface RenderOptions extends PngOptions {
 }
 
 export interface RenderedFigure {
-  svg: string;
+  /** The SVG document, UTF-8 encoded. */
+  svg: Uint8Array;
   png: Uint8Array;
 }
 
@@ -131,5 +132,5 @@ export async function renderFigure(figure: Figure, options: RenderOptions = {}):
       await cache!.put(key, new TextEncoder().encode(`${sha256(body)}\n${body}`));
     }),
   );
-  return { svg: layoutSvg(layout), png: assemblePng(strips as PngStrip[]) };
+  return { svg: layoutSvgBytes(layout), png: assemblePng(strips as PngStrip[]) };
 }

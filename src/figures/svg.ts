@@ -595,11 +595,6 @@ function documentParts(width: number, height: number): [string, string] {
   ];
 }
 
-function svgDocument(width: number, height: number, body: string): string {
-  const [before, after] = documentParts(width, height);
-  return before + body + after;
-}
-
 /**
  * One block as a standalone SVG document of the figure's width (to be drawn on its own), in
  * three parts (document = their concatenation), so it can be hashed without being built.
@@ -609,10 +604,34 @@ export function blockDocument(layout: FigureLayout, block: FigureBlock): [string
   return [before, block.body, after];
 }
 
+/** The pieces of a laid-out figure's standalone SVG document, in order. */
+function documentPieces(layout: FigureLayout): string[] {
+  const [before, after] = documentParts(layout.width, layout.height);
+  const pieces = [before];
+  for (const b of layout.blocks) {
+    if (b.y === 0) pieces.push(b.body);
+    else pieces.push(`<g transform="translate(0 ${b.y})">`, b.body, '</g>');
+  }
+  pieces.push(after);
+  return pieces;
+}
+
 /** A laid-out figure as one standalone SVG document. */
 export function layoutSvg(layout: FigureLayout): string {
-  const body = layout.blocks.map((b) => (b.y === 0 ? b.body : `<g transform="translate(0 ${b.y})">${b.body}</g>`)).join('');
-  return svgDocument(layout.width, layout.height, body);
+  return documentPieces(layout).join('');
+}
+
+/**
+ * layoutSvg's document as UTF-8 bytes, encoded piece by piece: a 100-row figure is never one
+ * ~12 M-character string next to its bytes.
+ */
+export function layoutSvgBytes(layout: FigureLayout): Uint8Array {
+  const pieces = documentPieces(layout);
+  const out = new Uint8Array(pieces.reduce((n, p) => n + Buffer.byteLength(p, 'utf8'), 0));
+  const encoder = new TextEncoder();
+  let at = 0;
+  for (const p of pieces) at += encoder.encodeInto(p, out.subarray(at)).written;
+  return out;
 }
 
 /** The figure as a standalone SVG document (white background, bundled font named). */

@@ -9,7 +9,7 @@ import {
   renderSvg,
   type Figure,
 } from '../../../src/figures/index.js';
-import { num } from '../../../src/figures/svg.js';
+import { layoutFigure, layoutSvg, layoutSvgBytes, num } from '../../../src/figures/svg.js';
 import { allSessionsFigure, time, weeklyAndBehaviourFigure } from './samples.js';
 
 describe('coordinates', () => {
@@ -115,6 +115,11 @@ describe('renderSvg', () => {
     );
     expect(out).toContain('a &lt; b &amp; &quot;c&quot;');
     expect(out).toContain('&lt;left&gt;');
+  });
+
+  it('encodes the document to the same UTF-8 bytes piece by piece as whole', () => {
+    const layout = layoutFigure(composeFigure({ title: 'mean ± SEM · week 1', rows: allSessionsFigure().rows.slice(0, 2) }));
+    expect(layoutSvgBytes(layout)).toEqual(new TextEncoder().encode(layoutSvg(layout)));
   });
 
   it('writes characters beyond Latin-1 as character references (one byte per character in memory)', () => {

@@ -184,7 +184,7 @@ describe('grouped photometry plugin on the real Zarr session', () => {
     expect(groupedPhotometry.summary.parse(g.summary)).toEqual(g.summary);
     expect(g.summary.counts).toMatchObject({ sessions_used: 1, sessions_with_photometry: 1, slope_rows: 2 });
     expect(g.summary.slopes[0].slope_rpe_pos).toBe(out.partial.channels.G_1.slopes!.pos.slope);
-    const svg = String(byName(g.files, 'avg_signal_717531.svg')!.body);
+    const svg = Buffer.from(byName(g.files, 'avg_signal_717531.svg')!.body).toString('utf8');
     expect(svg).toContain('subject 717531');
     expect(svg).toContain('time from choice time (s)');
   }, 60_000);
