@@ -2,7 +2,7 @@
 //   start     the main job on the embedded default (npm start)
 //   dispatch  start one workflow per (mouse, parameter set) from job files
 //   worker    run a worker
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +68,7 @@ program
       GA_DATA_ROOT: repoRoot,
       // Its own queue, stable per checkout: a worker with other stores (S3, MongoDB) must never
       // pick up these runs, and an interrupted batch resumes on the next start.
-      TEMPORAL_TASK_QUEUE: `grouped-analysis-local-${createHash('sha256').update(repoRoot).digest('hex').slice(0, 8)}`,
+      TEMPORAL_TASK_QUEUE: `grouped-analysis-local-${hash('sha256', repoRoot).slice(0, 8)}`,
     };
     const config = loadConfig(env);
     console.log('Preparing sample data (generated once, then cached) ...');

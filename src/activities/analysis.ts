@@ -1,7 +1,7 @@
 // Activities of the generic analysis workflow: thin adapters where the stores, the NWB reader
 // and the analysis plugins meet. Each is idempotent (same inputs => same objects, record keyed
 // by the dedup key), so Temporal may retry any of them after a crash or an outage.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ApplicationFailure, Context, activityInfo } from '@temporalio/activity';
 import { limiter } from '../concurrency.js';
 import { canonicalJson } from '../schemas/canonical-json.js';
@@ -75,7 +75,6 @@ function asInvalidInput(e: unknown): never {
   throw e;
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Bytes (or characters) from which a stored output counts as large (see computeGroup's write). */
 const LARGE_OUTPUT = 4 * 2 ** 20;
@@ -151,13 +150,14 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
   const analyzeOneSession = async (w: AnalysisWorkflowInput, session: SessionRef): Promise<SessionResult> => {
     const { def, spec } = specOf(w);
     const resources = await resourcesOf(def, spec);
-    const cacheId = sha256(
+    const cacheId = hash(
+      'sha256',
       canonicalJson({
         uri: session.uri,
         fingerprint: session.fingerprint,
         parameters: def.perSession.cacheParameters(spec) ?? null,
         // A changed resource file (new fits) must not reuse partials made from the old one.
-        resources: Object.entries(resources).map(([uri, bytes]) => [uri, createHash('sha256').update(bytes).digest('hex')]),
+        resources: Object.entries(resources).map(([uri, bytes]) => [uri, hash('sha256', bytes)]),
       }),
     );
     const partialKey = `_cache/${def.parameters.name}/${def.parameters.version}/${deps.codeVersion}/${cacheId}${PARTIAL_SUFFIX}`;

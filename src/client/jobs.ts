@@ -4,7 +4,7 @@
 // by name, and are opened for their metadata only: subject, start time and session id; of the
 // trials table only `animal_response`, and only to settle a same-day duplicate. Bad files are
 // reported and skipped. Same data, same bytes: a nightly re-run writes and dispatches nothing new.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -483,7 +483,7 @@ export async function createJobs(source: JobSource, o: CreateJobsOptions = {}): 
   const count = new Map<string, number>();
   for (const d of drafts) count.set(d.base, (count.get(d.base) ?? 0) + 1);
   const named = drafts.map((d) => {
-    const digest = createHash('sha256').update(d.sessions.map((s) => s.location).join('\n')).digest('hex').slice(0, 8);
+    const digest = hash('sha256', d.sessions.map((s) => s.location).join('\n')).slice(0, 8);
     return { ...d, fileName: `${count.get(d.base)! > 1 ? `${d.base}_${digest}` : d.base}.json` };
   });
   named.sort((a, b) => (a.fileName < b.fileName ? -1 : 1));

@@ -2,7 +2,7 @@
 // write MongoDB queries: list with filters, one record by key (or unique key prefix), download a
 // run's outputs verified against the record, counts by status. Works on any RecordStore /
 // ObjectStore pair (MongoDB + S3 or the embedded default's local folders).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { outputName } from '../report/outputs.js';
@@ -128,7 +128,7 @@ export async function downloadOutputs(record: ProcessingRecord, store: ObjectSto
       outcomes.push({ name, size: o.size, status: 'missing', detail: e.uri });
       continue;
     }
-    const sha256 = createHash('sha256').update(body).digest('hex');
+    const sha256 = hash('sha256', body);
     if (body.byteLength !== o.size) {
       outcomes.push({ name, size: o.size, status: 'size mismatch', detail: `${body.byteLength} bytes, the record says ${o.size}` });
     } else if (sha256 !== o.sha256) {

@@ -1,5 +1,5 @@
 // Figures from rows of panels, and the one-call route to both files.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { RASTERISER_ID } from './assets.js';
 import type { Figure, FigureRow } from './model.js';
 import { renderStrips, scaleFor, type PngOptions } from './png.js';
@@ -75,14 +75,12 @@ function hashModel(h: Hash, v: unknown): void {
   else h.update(`${JSON.stringify(v) ?? 'undefined'},`);
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 /** A cached row body: the sha256 of the text, a newline, the text (a damaged entry is redrawn). */
 function decodeBody(bytes: Uint8Array | undefined): string | undefined {
   if (!bytes) return undefined;
   const text = new TextDecoder().decode(bytes);
   const body = text.slice(65);
-  return text[64] === '\n' && sha256(body) === text.slice(0, 64) ? body : undefined;
+  return text[64] === '\n' && hash('sha256', body) === text.slice(0, 64) ? body : undefined;
 }
 
 /**
@@ -129,7 +127,7 @@ export async function renderFigure(figure: Figure, options: RenderOptions = {}):
     bodyKeys.map(async (key, r) => {
       if (bodies[r] !== undefined) return;
       const body = layout.blocks[r + 1].body; // block 0 is the title
-      await cache!.put(key, new TextEncoder().encode(`${sha256(body)}\n${body}`));
+      await cache!.put(key, new TextEncoder().encode(`${hash('sha256', body)}\n${body}`));
     }),
   );
   return { svg: layoutSvgBytes(layout), png: assemblePng(strips as PngStrip[]) };

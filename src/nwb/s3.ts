@@ -4,7 +4,7 @@
  * bucket/key/ETag, with a size cap and least-recently-used eviction (h5wasm needs a file).
  */
 
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -128,7 +128,7 @@ interface S3Object {
 async function cachedDownload(options: S3ResolverOptions, object: S3Object, label: string): Promise<string> {
   const { bucket, key, etag, size } = object;
   await fs.mkdir(options.cacheDir, { recursive: true });
-  const id = createHash('sha256').update(`${bucket}\0${key}\0${etag}`).digest('hex').slice(0, 32);
+  const id = hash('sha256', `${bucket}\0${key}\0${etag}`).slice(0, 32);
   const target = path.join(options.cacheDir, `${id}.nwb`);
   const now = new Date();
   try {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { ANALYSIS_NAME_PATTERN, ANALYSIS_TAG_PATTERN } from './analysis-spec.js';
 import { canonicalJson } from './canonical-json.js';
@@ -52,7 +52,7 @@ function normalizedSet(locations: readonly string[]): string[] {
 }
 
 export function computeDedupKey(input: DedupKeyInput): DedupKey {
-  return createHash('sha256').update(canonicalJson(dedupKeyMaterial(input)), 'utf8').digest('hex');
+  return hash('sha256', canonicalJson(dedupKeyMaterial(input)));
 }
 
 /** Characters of the key shown in workflow IDs: 80 bits, ample for one subject and tag. */

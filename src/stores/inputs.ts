@@ -3,7 +3,7 @@
 // file location is taken as is. Each session gets a cheap content fingerprint (sizes + ETags or
 // mtimes), used for the record's inputs and the per-session cache key. No file content is read:
 // with `anyName`, every file and Zarr folder is listed and the caller judges the content.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
@@ -31,7 +31,7 @@ export interface InputResolverOptions {
   anyName?: boolean;
 }
 
-const digest = (lines: string[]) => createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 32);
+const digest = (lines: string[]) => hash('sha256', lines.join('\n')).slice(0, 32);
 
 export async function resolveSessionFiles(location: string, o: InputResolverOptions = {}): Promise<SessionRef[]> {
   if (location.startsWith('s3://')) return await resolveS3(location, o);

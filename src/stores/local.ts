@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { constants, createReadStream, type Stats } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -47,7 +47,7 @@ export class LocalObjectStore implements ObjectStore {
   async put(key: string, body: Uint8Array | string, opts: PutOptions = {}): Promise<StoredObject> {
     const tmp = await this.tmpPath(key);
     await writeFile(tmp, body);
-    return await this.commit(key, tmp, opts, createHash('sha256').update(body).digest('hex'));
+    return await this.commit(key, tmp, opts, hash('sha256', body));
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import {
@@ -32,7 +32,6 @@ export interface S3StoreOptions {
   listPageSize?: number;
 }
 
-const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function isStatus(e: unknown, ...codes: number[]): boolean {
   return e instanceof S3ServiceException && codes.includes(e.$metadata.httpStatusCode ?? 0);
@@ -57,7 +56,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array | string, opts: PutOptions = {}): Promise<StoredObject> {
     const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-    return await this.upload(key, bytes, bytes.byteLength, sha256Hex(bytes), opts);
+    return await this.upload(key, bytes, bytes.byteLength, hash('sha256', bytes), opts);
   }
 
   async putFile(key: string, path: string, opts: PutOptions = {}): Promise<StoredObject> {
