@@ -1,12 +1,15 @@
 // The code version recorded in every processing record and hashed into every deduplication
 // key: a change of the code that computes results must change the key.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const srcDir = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(srcDir, '..');
+const moduleDir = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(moduleDir, '..');
+// The sources, also when this runs compiled (dist/): a worker on the build and a dispatcher on
+// tsx must name the same version. A deployment without src/ hashes what it runs.
+const srcDir = existsSync(join(repoRoot, 'src', 'version.ts')) ? join(repoRoot, 'src') : moduleDir;
 
 let cached: string | undefined;
 
