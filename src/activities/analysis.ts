@@ -75,7 +75,6 @@ function asInvalidInput(e: unknown): never {
   throw e;
 }
 
-
 /** Bytes (or characters) from which a stored output counts as large (see computeGroup's write). */
 const LARGE_OUTPUT = 4 * 2 ** 20;
 

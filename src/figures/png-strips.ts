@@ -77,13 +77,6 @@ const deflateRawAsync = promisify(deflateRaw);
 /** Scanline bytes per deflate call: ~1/8 of an all_sess row at scale 2; a 32 KiB window loses little at the seams. */
 const DEFLATE_PIECE = 1 << 20;
 
-/** Encodes one strip of RGBA pixels (as resvg renders them): scanlines, then deflateStrip. */
-export async function encodeStrip(rgba: Uint8Array, width: number, height: number): Promise<PngStrip> {
-  if (rgba.length !== width * height * 4) throw new RangeError(`encodeStrip: ${rgba.length} bytes for ${width} × ${height} RGBA`);
-  const { raw, adler } = scanlines(rgba, width, height);
-  return deflateStrip(raw, adler, width, height);
-}
-
 /**
  * A strip from its scanline bytes and their Adler-32 (as scanlines makes them). Deflate runs on
  * libuv's thread pool, off the event loop, while the rasteriser workers draw the next rows.

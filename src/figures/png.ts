@@ -50,8 +50,9 @@ export function effectiveScale(svg: string, options: PngOptions = {}): number {
 }
 
 // CommonJS run by the worker: draw each document it is sent, reply with its PNG scanlines (made
-// here, off the main thread, and transferred, not copied), then collect: resvg's native pixmap is freed only with its JS wrapper, and without a collection
-// after each drawing a worker holds every pixmap it drew (~100 MB at scale 2) until V8 gets to it.
+// here, off the main thread, and transferred, not copied), then collect: resvg's native pixmap
+// is freed only with its JS wrapper, and without a collection after each drawing a worker holds
+// every pixmap it drew (~100 MB at scale 2) until V8 gets to it.
 // Each request is handled in an immediate, after the finalizers that collection queued (N-API
 // runs them from setImmediate): handled at once, back-to-back requests kept every row's native
 // memory until the worker went idle (~4 MB per row; +400 MB on a 100-session all_sess figure).

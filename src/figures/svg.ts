@@ -81,7 +81,8 @@ function text(
 // The elements text() writes, attribute by attribute in its order.
 const TEXT_ELEMENT =
   /<text x="([-\d.]+)" y="([-\d.]+)" font-size="([\d.]+)"(?: text-anchor="(middle|end)")?( font-weight="bold")? fill="([^"]+)"(?: transform="(rotate\([^)]*\))")?>([^<]*)<\/text>/g;
-const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"' };
+// Entity name ("amp") -> character, the inverse of XML_ESCAPES.
+const XML_ENTITIES: Record<string, string> = Object.fromEntries(Object.entries(XML_ESCAPES).map(([c, e]) => [e.slice(1, -1), c]));
 const unescapeXml = (text: string) =>
   text.replace(/&(?:(amp|lt|gt|quot)|#(\d+));/g, (_, name: string | undefined, code: string | undefined) =>
     name ? XML_ENTITIES[name] : String.fromCodePoint(Number(code)),

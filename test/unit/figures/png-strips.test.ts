@@ -4,7 +4,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { composeFigure, renderFigure, renderSvg, type BlobCache } from '../../../src/figures/index.js';
 import { renderStrips } from '../../../src/figures/png.js';
-import { adler32Combine, assemblePng, deserializeStrip, encodeStrip, serializeStrip } from '../../../src/figures/png-strips.js';
+import { adler32Combine, assemblePng, deflateStrip, deserializeStrip, scanlines, serializeStrip } from '../../../src/figures/png-strips.js';
+
+/** RGBA pixels as a strip, as the rasteriser workers and renderStrips make one. */
+function encodeStrip(rgba: Uint8Array, width: number, height: number) {
+  const { raw, adler } = scanlines(rgba, width, height);
+  return deflateStrip(raw, adler, width, height);
+}
 import { decodePng } from '../../support/png-decode.js';
 import { sessionRow } from './samples.js';
 
