@@ -25,8 +25,10 @@ const TAGS = new Map<unknown, Tag>(Object.entries(TYPES).map(([tag, type]) => [t
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 function checkLittleEndian(): void {
-  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error('session partials are stored little-endian; this platform is big-endian');
+  if (!LITTLE_ENDIAN) throw new Error('session partials are stored little-endian; this platform is big-endian');
 }
 
 export function encodePartial(value: unknown): Uint8Array {
