@@ -3,7 +3,7 @@
 // histories), then complete: no run fails, nothing is written twice.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { activityAttempts, runningActivities, type Expected } from '../support/reliability/checks.js';
+import { activityAttempts, failingActivities, runningActivities, type Expected } from '../support/reliability/checks.js';
 import { foragingParams, groupedParams, jobOf, writeJobFolder } from '../support/reliability/data.js';
 import { services, type ServiceName } from '../support/reliability/env.js';
 import { sleep } from '../support/reliability/random.js';
@@ -44,6 +44,9 @@ describe('store outages', () => {
       const inFlight = new Set(await runningActivities(sc.client, ids));
       await services(suite, 'stop', service);
       await sleep(OUTAGE_MS);
+      // The store stays down until some activity has failed on it (bounded): if every operation
+      // fell before or after the window, the scenario would test nothing.
+      for (let i = 0; i < 240 && (await failingActivities(sc.client, ids)) === 0; i++) await sleep(500);
       await services(suite, 'start', service);
       notes.push(`${service} (in flight: ${[...inFlight].join(', ') || 'none'}`);
     }

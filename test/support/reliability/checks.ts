@@ -255,3 +255,13 @@ export async function liveActivities(client: Client, ids: string[], workerPid?: 
 export async function runningActivities(client: Client, ids: string[]): Promise<string[]> {
   return (await liveActivities(client, ids)).activities;
 }
+
+/** How many pending activities among `ids` have failed at least once (a retry is due or running). */
+export async function failingActivities(client: Client, ids: string[]): Promise<number> {
+  let n = 0;
+  for (const id of ids) {
+    const d = await client.workflow.getHandle(id).describe().catch(() => undefined);
+    for (const p of d?.raw.pendingActivities ?? []) if (p.lastFailure || (p.attempt ?? 1) > 1) n++;
+  }
+  return n;
+}
