@@ -87,7 +87,12 @@ export function decodePartial<T>(bytes: Uint8Array, label = 'session partial'): 
   const headLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
   const dataStart = align8(8 + headLength);
   if (dataStart > bytes.length) throw new Error(`${label} is truncated: delete it and run again to recompute it`);
-  const skeleton: unknown = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headLength)));
+  let skeleton: unknown;
+  try {
+    skeleton = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headLength)));
+  } catch (e) {
+    throw new Error(`${label} is damaged (its header is not valid JSON): delete it and run again to recompute it`, { cause: e });
+  }
   try {
     // A copy of the arrays' bytes: their own aligned buffer, whatever the input's offset.
     return revive(skeleton, bytes.slice(dataStart).buffer) as T;

@@ -37,13 +37,16 @@ describe('partial codec', () => {
     );
   });
 
-  it('refuses bytes that are not a partial, or a truncated one, naming it and the fix', () => {
+  it('refuses bytes that are not a partial, or a truncated or damaged one, naming it and the fix', () => {
     const bytes = encodePartial({ a: Float64Array.of(1, 2) });
     expect(() => decodePartial(new TextEncoder().encode('{"a":1}'), 's3://b/_cache/x.partial')).toThrow(
       /s3:\/\/b\/_cache\/x\.partial is not a session partial .*delete it and run again/,
     );
     expect(() => decodePartial(bytes.subarray(0, 10), 'p')).toThrow(/p is truncated/);
     expect(() => decodePartial(bytes.subarray(0, bytes.length - 8), 'p')).toThrow(/p is truncated/);
+    const damaged = bytes.slice();
+    damaged[8] = 0x7e; // the skeleton's first character
+    expect(() => decodePartial(damaged, 'p')).toThrow(/p is damaged .*delete it and run again/);
   });
 
   it('refuses typed arrays it cannot restore', () => {
