@@ -2,16 +2,34 @@
 // when its own heuristics say so, which lets each session's garbage (parsed tables, Parquet
 // buffers, ~100-150 MB) pile onto the next one's peak, and did not count the pixel buffers
 // figure rows pass through (RSS grew ~4 MB per row drawn until something else prompted it).
+// Each collection costs 20-80 ms on a warm heap, so callers may ask for one only if the JS heap
+// and the buffers outside it have grown by some amount since the last: an incremental run, which
+// draws a few rows, then collects about once instead of a dozen times.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 let gc: (() => void) | undefined;
+/** Heap and off-heap bytes in use after the last collection made here, or the lowest seen since. */
+let baseline = Infinity;
 
-export function collectGarbage(): void {
+const inUse = () => {
+  const { heapUsed, external } = process.memoryUsage();
+  return heapUsed + external;
+};
+
+/** A full collection if what is in use grew by `minGrowth` bytes since the last (0: always); true if collected. */
+export function collectGarbage(minGrowth = 0): boolean {
+  if (minGrowth > 0) {
+    const now = inUse();
+    baseline = Math.min(baseline, now); // V8 collected on its own meanwhile
+    if (now - baseline < minGrowth) return false;
+  }
   if (!gc) {
     // Exposes gc() to new contexts only; the process keeps its flags otherwise.
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as () => void;
   }
   gc();
+  baseline = inUse();
+  return true;
 }

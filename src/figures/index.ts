@@ -38,7 +38,7 @@ export {
   type SlopeOverTimeInput,
   type SlopeSeries,
 } from './panels.js';
-export { composeFigure, figureTitle, renderFigure, type BlobCache, type ComposeInput, type FigureTitleParts, type RenderOptions, type RenderedFigure } from './compose.js';
+export { composeFigure, figureTitle, LARGE_FIGURE_ROWS, renderFigure, type BlobCache, type ComposeInput, type FigureTitleParts, type RenderOptions, type RenderedFigure } from './compose.js';
 export { renderSvg } from './svg.js';
 export { effectiveScale, renderPng, scaleFor, type PngOptions } from './png.js';
 export { FONT_FAMILY } from './assets.js';

@@ -202,10 +202,9 @@ const pool = new RasteriserPool(POOL_SIZE);
 // Rows between drawn and encoded are bounded too: deflate waits its turn on libuv's thread pool,
 // and drawn rows must not queue up behind it.
 const inFlight = limiter(2 * POOL_SIZE);
-// A collection after every ~32 MB of scanlines received: the rows' buffers are garbage at once, and
-// collected on V8's own schedule a 100-session mouse's all_sess figure peaked ~45 MB higher.
+// A collection once ~32 MB more is in use: the rows' buffers are garbage at once, and collected on
+// V8's own schedule a 100-session mouse's all_sess figure peaked ~45 MB higher.
 const COLLECT_BYTES = 32 * 2 ** 20;
-let received = 0;
 
 /**
  * Draws each SVG document (all of one width) at `scale` and encodes it as a PNG strip, text
@@ -224,22 +223,12 @@ export async function renderStrips(
       strips[i] = await inFlight(async () => {
         const { width, height, raw, adler } = await pool.draw(outlineText(typeof svg === 'string' ? svg : svg.join('')), scale);
         const strip = await deflateStrip(raw, adler, width, height);
-        received += raw.length;
-        if (received > COLLECT_BYTES) {
-          received = 0;
-          collectGarbage();
-        }
+        collectGarbage(COLLECT_BYTES);
         return strip;
       });
       await onStrip?.(i, strips[i]);
     }),
   );
-  // And at the end of a figure with many rows, before it is assembled and stored: the garbage
-  // left since the last collection would add to that peak (the highest of a 100-session run).
-  if (received > COLLECT_BYTES / 4) {
-    received = 0;
-    collectGarbage();
-  }
   return strips;
 }
 

@@ -178,6 +178,8 @@ describe('grouped photometry plugin on the real Zarr session', () => {
     ]) {
       expect(names).toContain(n);
     }
+    // Figures are drawn two at a time, but their files come in the order of summary.figures.
+    expect(names.filter((n) => n.startsWith('figures/'))).toEqual(g.summary.figures.flatMap((f) => [`figures/${f}.svg`, `figures/${f}.png`]));
     const csv = String(byName(g.files, 'rpe_slope.csv')!.body).split('\n');
     expect(csv[0]).toBe(',subject_id,date,channel,slope (RPE >= 0),slope (RPE < 0)');
     expect(csv[1]).toMatch(/^0,717531,2024-08-07,G_1_preprocessed,-?\d/);
