@@ -54,6 +54,13 @@ export interface PsthInput {
 }
 
 /** Mean ± SEM traces over time for several groups. Empty groups are named "(no data)" in the legend. */
+/** a ± b elementwise (Float64Array.from with a map function is several times slower). */
+function offset(a: Values, b: Values, sign: 1 | -1): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let k = 0; k < out.length; k++) out[k] = a[k] + sign * b[k];
+  return out;
+}
+
 export function psthPanel(input: PsthInput): Panel {
   const colors = colorsFor(input.groups.length, input.palette);
   const layers: Layer[] = [];
@@ -72,9 +79,7 @@ export function psthPanel(input: PsthInput): Panel {
     const present = hasFinite(g.mean);
     any ||= present;
     if (present && g.sem) {
-      const lo = Float64Array.from(g.mean, (m, k) => m - g.sem![k]);
-      const hi = Float64Array.from(g.mean, (m, k) => m + g.sem![k]);
-      bands.push({ type: 'band', x: input.time, lo, hi, color, opacity: 0.2 });
+      bands.push({ type: 'band', x: input.time, lo: offset(g.mean, g.sem, -1), hi: offset(g.mean, g.sem, 1), color, opacity: 0.2 });
     }
     if (present) lines.push({ type: 'line', x: input.time, y: g.mean, color, width: 1.6 });
     legend.push({ label: present ? withN(g.label, g.n) : `${g.label} (${NO_DATA})`, color, mark: g.sem ? 'band' : 'line' });
@@ -509,8 +514,8 @@ export function linePanel(input: LinePanelInput): Panel {
       layers.push({
         type: 'band',
         x: input.x,
-        lo: Float64Array.from(s.y, (v, k) => v - err[k]),
-        hi: Float64Array.from(s.y, (v, k) => v + err[k]),
+        lo: offset(s.y, err, -1),
+        hi: offset(s.y, err, 1),
         color,
         opacity: 0.2,
       });
