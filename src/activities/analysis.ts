@@ -265,12 +265,17 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
         outputs.push({ name, uri: deps.results.uri(put.key), size: put.size, sha256: put.sha256! });
         heartbeat({ stage: 'upload', done: outputs.length });
       };
-      // Per-session files are copied within the store (the bytes never pass through the worker),
-      // several at a time: on S3 each copy is a round trip.
+      // Partials are read several at a time (on S3 each read is a round trip), decoded as they
+      // come; per-session files are copied within the store (the bytes never pass through the
+      // worker), several at a time too.
       const limit = limiter(8);
+      const partials = args.partialKeys.map((key) =>
+        limit(async () => decodePartial<CachedSession>(await deps.results.get(key), deps.results.uri(key))),
+      );
+      for (const p of partials) p.catch(() => undefined); // reported in order below
       const copies: Promise<void>[] = [];
       for (const [i, key] of args.partialKeys.entries()) {
-        const cached = decodePartial<CachedSession>(await deps.results.get(key), deps.results.uri(key));
+        const cached = await partials[i];
         inputs.push({ uri: args.sessions[i].uri, partial: cached.partial });
         for (const f of cached.files) {
           const copy = limit(() => deps.results.copy(`${sessionFilesPrefix(key)}${f.name}`, outputPrefix(w) + f.name));

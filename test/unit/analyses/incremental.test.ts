@@ -93,4 +93,20 @@ describe('a mouse that gained one session', () => {
     // The run report (index.html) shows the analysis tag; every other output is unchanged.
     expect(digests(again, ['index.html'])).toEqual(digests(first, ['index.html']));
   });
+
+  it('a damaged cached partial stops the group step, naming it and the fix', async () => {
+    const { results } = warm.runtime.deps;
+    const key = grown.sessions[1].partialKey;
+    const original = await results.get(key);
+    const input = await planJob(join(dir, 'jobs-4-T3'), { subjectId: subject, sessions, parameters: parameters('T3') }, warm.runtime.deps.codeVersion);
+    const resolved = await warm.activities.resolveInputs(input);
+    if (resolved.kind !== 'resolved') throw new Error('expected a new run');
+    await results.put(key, new TextEncoder().encode('not a partial'));
+    try {
+      const group = warm.activities.computeGroup({ workflow: input, sessions: resolved.sessions, partialKeys: grown.sessions.map((s) => s.partialKey) });
+      await expect(group).rejects.toThrow(`${results.uri(key)} is not a session partial (no GAP1 header): delete it and run again`);
+    } finally {
+      await results.put(key, original);
+    }
+  });
 });
