@@ -27,9 +27,8 @@ import { readSession } from '../../../src/nwb/session.js';
 import { rpeSlopes } from '../../../src/science/psth.js';
 import { modelNegLogLikelihood } from '../../../src/science/qlearning.js';
 import { runPython } from '../../../bench/lib/python.js';
+import { CellComparison, cellNumber } from '../../support/cells.js';
 
-const REL = 1e-9;
-const ABS = 1e-12;
 const PREPROCESSING = 'dff-bright_mc-iso-IRLS';
 const spec = groupedPhotometry.parameters.schema.parse({
   channels: { G_1: 'NAc', G_2: 'DMS' },
@@ -71,7 +70,7 @@ const sessions: Session[] = [];
 /** rpe_slope.csv data rows of each mouse (group stage output). */
 const slopeCsv: string[][][] = [];
 const fitRefs: FitReference[] = [];
-const worst = new Map<string, { abs: number; rel: number; cells: number; masked: number }>();
+const cells = new CellComparison();
 const report: string[] = [];
 
 /** Runs tasks with at most `lanes` at once (the box has two cores; each task is one Python process). */
@@ -140,7 +139,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
-  const lines = [...worst].map(
+  const lines = [...cells.worst].map(
     ([n, w]) => `${n}: ${w.cells} cells${w.masked ? ` (+${w.masked} masked, F1)` : ''}, max abs ${w.abs.toExponential(2)}, max rel ${w.rel.toExponential(2)}`,
   );
   console.log(`generated-mice cross-check:\n  ${[...lines, ...report].join('\n  ')}`);
@@ -150,32 +149,6 @@ afterAll(async () => {
 function finishedHistory(p: SessionPartial) {
   const rows = Array.from(p.trials.animalResponse.keys()).filter((t) => p.trials.animalResponse[t] < 2);
   return { choices: rows.map((t) => p.trials.animalResponse[t]), rewards: rows.map((t) => p.trials.earnedReward[t]) };
-}
-
-const num = (c: unknown): number => (c === null || c === undefined ? NaN : Number(c));
-
-/** Compares one column cell by cell; returns the first failure as a message, or null. */
-function compareColumn(name: string, actual: readonly unknown[], expected: readonly Cell[], masked: ReadonlySet<number>): string | null {
-  if (actual.length !== expected.length) return `${name}: ${actual.length} rows, reference ${expected.length}`;
-  const w = worst.get(name) ?? { abs: 0, rel: 0, cells: 0, masked: 0 };
-  worst.set(name, w);
-  for (const [i, e] of expected.entries()) {
-    if (masked.has(i)) {
-      w.masked++;
-      continue;
-    }
-    w.cells++;
-    const [a, b] = [num(actual[i]), num(e)];
-    if (Number.isNaN(a) || Number.isNaN(b)) {
-      if (Number.isNaN(a) !== Number.isNaN(b)) return `${name}[${i}]: ours ${a}, reference ${b} (NaN positions differ)`;
-      continue;
-    }
-    const d = Math.abs(a - b);
-    w.abs = Math.max(w.abs, d);
-    if (b !== 0) w.rel = Math.max(w.rel, d / Math.abs(b));
-    if (d > Math.max(ABS, REL * Math.abs(b))) return `${name}[${i}]: ours ${a}, reference ${b} (diff ${d})`;
-  }
-  return null;
 }
 
 /** F1: the last trial's photometry-window cells. */
@@ -196,7 +169,7 @@ describe('grouped plugin vs the lab pipeline on 3 generated mice x 5 sessions (o
       const last = new Set([ref.trials.trial.length - 1]);
       for (const [name, expected] of Object.entries(ref.trials)) {
         expect(s.table, `${ref.ses_idx}: column ${name}`).toHaveProperty(name);
-        const failure = compareColumn(name, s.table[name], expected, f1Masked(name) ? last : new Set());
+        const failure = cells.compare(name, s.table[name], expected, f1Masked(name) ? last : new Set());
         if (failure) expect.fail(`${ref.ses_idx} ${failure}`);
       }
       for (const [name, expected] of Object.entries(ref.categories)) expect(s.table[name], `${ref.ses_idx} ${name}`).toEqual(expected);
@@ -216,11 +189,11 @@ describe('grouped plugin vs the lab pipeline on 3 generated mice x 5 sessions (o
         const avg = Float64Array.from(ch.avg);
         avg[avg.length - 1] = NaN; // F1: the reference has no window for the last trial
         const without = rpeSlopes(s.partial.trials.rpeEarned, avg)!;
-        const f = compareColumn('slope (RPE >= 0)', [without.pos.slope], [r['slope (RPE >= 0)']], new Set());
-        const g = compareColumn('slope (RPE < 0)', [without.neg.slope], [r['slope (RPE < 0)']], new Set());
+        const f = cells.compare('slope (RPE >= 0)', [without.pos.slope], [r['slope (RPE >= 0)']], new Set());
+        const g = cells.compare('slope (RPE < 0)', [without.neg.slope], [r['slope (RPE < 0)']], new Set());
         if (f || g) expect.fail(`${s.partial.sesIdx} ${r.channel}: ${f ?? g}`);
         const published = rows[i].slice(4).map(Number);
-        publishedDelta = Math.max(publishedDelta, ...[0, 1].map((j) => Math.abs(published[j] - num(r[j ? 'slope (RPE < 0)' : 'slope (RPE >= 0)']))));
+        publishedDelta = Math.max(publishedDelta, ...[0, 1].map((j) => Math.abs(published[j] - cellNumber(r[j ? 'slope (RPE < 0)' : 'slope (RPE >= 0)']))));
       }
     }
     report.push(`published slopes (last trial included, F1) - reference: max |diff| ${publishedDelta.toExponential(2)}`);

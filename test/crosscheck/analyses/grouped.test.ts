@@ -19,11 +19,10 @@ import type { SessionPartial } from '../../../src/analyses/grouped-photometry/se
 import type { GroupOutput, SessionOutput } from '../../../src/analyses/define.js';
 import { openNwb } from '../../../src/nwb/open.js';
 import { readSession } from '../../../src/nwb/session.js';
+import { CellComparison, cellNumber } from '../../support/cells.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = 'test/fixtures/real-nwb/behavior_717531_2024-08-07_09-01-02.nwb';
-const REL = 1e-9;
-const ABS = 1e-12;
 const spec = groupedPhotometry.parameters.schema.parse({
   channels: { G_1: 'NAc', G_2: 'VTA' },
   preprocessing: 'preprocessed',
@@ -50,30 +49,7 @@ function runReference(args: string[]): Promise<void> {
   });
 }
 
-const num = (c: unknown): number =>
-  c === null || c === undefined ? NaN : typeof c === 'bigint' ? Number(c) : typeof c === 'boolean' ? Number(c) : Number(c);
-
-const worst = new Map<string, { abs: number; rel: number; cells: number }>();
-
-function expectCells(name: string, actual: readonly unknown[], expected: readonly Cell[], skip = new Set<number>()): void {
-  expect(actual.length, `${name}: length`).toBe(expected.length);
-  const w = worst.get(name) ?? { abs: 0, rel: 0, cells: 0 };
-  for (let i = 0; i < expected.length; i++) {
-    if (skip.has(i)) continue;
-    const a = num(actual[i]);
-    const e = num(expected[i]);
-    if (Number.isNaN(e) || Number.isNaN(a)) {
-      if (Number.isNaN(e) !== Number.isNaN(a)) expect.fail(`${name}[${i}]: got ${a}, reference ${e}`);
-      continue;
-    }
-    const d = Math.abs(a - e);
-    w.abs = Math.max(w.abs, d);
-    if (e !== 0) w.rel = Math.max(w.rel, d / Math.abs(e));
-    if (d > Math.max(ABS, REL * Math.abs(e))) expect.fail(`${name}[${i}]: got ${a}, reference ${e} (diff ${d})`);
-  }
-  w.cells += expected.length;
-  worst.set(name, w);
-}
+const cells = new CellComparison();
 
 let ref: Reference;
 let out: SessionOutput<SessionPartial>;
@@ -102,7 +78,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(() => {
-  for (const [name, w] of worst) console.log(`${name}: ${w.cells} cells, max abs ${w.abs.toExponential(2)}, max rel ${w.rel.toExponential(2)}`);
+  for (const [name, w] of cells.worst) console.log(`${name}: ${w.cells} cells, max abs ${w.abs.toExponential(2)}, max rel ${w.rel.toExponential(2)}`);
 });
 
 describe('grouped plugin vs the lab pipeline (real Zarr session, our fitted parameters)', () => {
@@ -112,14 +88,14 @@ describe('grouped plugin vs the lab pipeline (real Zarr session, our fitted para
     for (const [name, expected] of Object.entries(ref.trials)) {
       if (name.startsWith('avg_')) continue;
       expect(ours, name).toHaveProperty(name);
-      expectCells(name, ours[name], expected, name.startsWith('goCue_start_time_next') ? last : undefined);
+      cells.check(name, ours[name], expected, name.startsWith('goCue_start_time_next') ? last : undefined);
     }
     for (const [name, expected] of Object.entries(ref.categories)) expect(ours[name], name).toEqual(expected);
   });
 
   it('average response windows: NaN on the same trials (values masked, F14)', () => {
     for (const name of Object.keys(ref.trials).filter((c) => c.startsWith('avg_'))) {
-      expect(ours[name].map((v) => Number.isNaN(num(v)))).toEqual(ref.trials[name].map((v) => v === null));
+      expect(ours[name].map((v) => Number.isNaN(cellNumber(v)))).toEqual(ref.trials[name].map((v) => v === null));
     }
   });
 

@@ -19,11 +19,10 @@ import {
 } from '../../../src/science/photometry.js';
 import { baselineBars, eventsByLabel, psthCompare, rpeSlopes } from '../../../src/science/psth.js';
 import { enrichModelColumns, enrichTrials, mapLatentsToTrials, type ModelLatents } from '../../../src/science/trials.js';
+import { CellComparison, cellNumber } from '../../support/cells.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = 'test/fixtures/real-nwb/behavior_717531_2024-08-07_09-01-02.nwb';
-const REL = 1e-9;
-const ABS = 1e-12;
 
 type Cell = number | null | string;
 type Col = Cell[];
@@ -66,31 +65,10 @@ function runReference(out: string): Promise<void> {
   });
 }
 
-const num = (c: Cell): number => (c === null ? NaN : c === 'inf' ? Infinity : c === '-inf' ? -Infinity : Number(c));
-const f64 = (c: Col): Float64Array => Float64Array.from(c, num);
+const f64 = (c: Col): Float64Array => Float64Array.from(c, cellNumber);
 
 /** Worst errors per quantity, printed at the end (they go into the report). */
-const worst = new Map<string, { abs: number; rel: number; cells: number }>();
-
-function expectCells(name: string, actual: ArrayLike<number>, expected: Col): void {
-  expect(actual.length, `${name}: length`).toBe(expected.length);
-  const w = worst.get(name) ?? { abs: 0, rel: 0, cells: 0 };
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = num(expected[i]);
-    if (Number.isNaN(e) || Number.isNaN(a)) {
-      if (Number.isNaN(e) !== Number.isNaN(a)) expect.fail(`${name}[${i}]: got ${a}, reference ${e}`);
-      continue;
-    }
-    const d = Math.abs(a - e);
-    if (d === 0) continue;
-    w.abs = Math.max(w.abs, d);
-    if (e !== 0) w.rel = Math.max(w.rel, d / Math.abs(e));
-    if (d > Math.max(ABS, REL * Math.abs(e))) expect.fail(`${name}[${i}]: got ${a}, reference ${e} (diff ${d})`);
-  }
-  w.cells += expected.length;
-  worst.set(name, w);
-}
+const cells = new CellComparison();
 
 let ref: Reference;
 let ch: string;
@@ -152,7 +130,7 @@ beforeAll(async () => {
 }, 1_800_000);
 
 afterAll(() => {
-  const rows = [...worst].map(([name, w]) => `${name.padEnd(48)} cells ${String(w.cells).padStart(8)}  max abs ${w.abs.toExponential(2)}  max rel ${w.rel.toExponential(2)}`);
+  const rows = [...cells.worst].map(([name, w]) => `${name.padEnd(48)} cells ${String(w.cells).padStart(8)}  max abs ${w.abs.toExponential(2)}  max rel ${w.rel.toExponential(2)}`);
   console.log(`science cross-check, worst errors:\n${rows.join('\n')}`);
 });
 
@@ -166,12 +144,12 @@ describe('trial enrichment vs enrich_df_trials_fm / get_foraging_model_info / sp
       choiceTimeInTrial: f64(trialsIn.choice_time_in_trial),
       goCueStartTimeInTrial: f64(trialsIn.goCue_start_time_in_trial),
     });
-    expectCells('reward_all', out.rewardAll, ref.trials.reward_all);
-    expectCells('rewarded_prev', out.rewardedPrev, ref.trials.rewarded_prev);
-    expectCells('num_reward_past', out.numRewardPast, ref.trials.num_reward_past);
-    expectCells('stay', out.stay, ref.trials.stay);
-    expectCells('switch', out.switch, ref.trials.switch);
-    expectCells('response_time', out.responseTime, ref.trials.response_time);
+    cells.check('reward_all', out.rewardAll, ref.trials.reward_all);
+    cells.check('rewarded_prev', out.rewardedPrev, ref.trials.rewarded_prev);
+    cells.check('num_reward_past', out.numRewardPast, ref.trials.num_reward_past);
+    cells.check('stay', out.stay, ref.trials.stay);
+    cells.check('switch', out.switch, ref.trials.switch);
+    cells.check('response_time', out.responseTime, ref.trials.response_time);
   });
 
   it('model latents on trials, chosen/unchosen families, RPE, bins', () => {
@@ -184,12 +162,12 @@ describe('trial enrichment vs enrich_df_trials_fm / get_foraging_model_info / sp
     };
     const { columns, warning } = mapLatentsToTrials(response, latents, true);
     expect(warning).toBeNull();
-    expectCells('Q_left', columns.qLeft, ref.trials.Q_left);
-    expectCells('Q_right', columns.qRight, ref.trials.Q_right);
-    expectCells('L_prob', columns.lProb, ref.trials.L_prob);
-    expectCells('R_prob', columns.rProb, ref.trials.R_prob);
-    expectCells('L_kernel', columns.lKernel ?? [], ref.trials.L_kernel);
-    expectCells('R_kernel', columns.rKernel ?? [], ref.trials.R_kernel);
+    cells.check('Q_left', columns.qLeft, ref.trials.Q_left);
+    cells.check('Q_right', columns.qRight, ref.trials.Q_right);
+    cells.check('L_prob', columns.lProb, ref.trials.L_prob);
+    cells.check('R_prob', columns.rProb, ref.trials.R_prob);
+    cells.check('L_kernel', columns.lKernel ?? [], ref.trials.L_kernel);
+    cells.check('R_kernel', columns.rKernel ?? [], ref.trials.R_kernel);
     const earned = f64(trialsIn.earned_reward);
     const m = enrichModelColumns(response, columns, earned, f64(trialsIn.extra_reward));
     for (const [fam, key] of [
@@ -198,15 +176,15 @@ describe('trial enrichment vs enrich_df_trials_fm / get_foraging_model_info / sp
       [m.k, 'K'],
     ] as const) {
       if (!fam) throw new Error(`no ${key} family`);
-      expectCells(`${key}_chosen`, fam.chosen, ref.trials[`${key}_chosen`]);
-      expectCells(`${key}_unchosen`, fam.unchosen, ref.trials[`${key}_unchosen`]);
-      expectCells(`${key}_sum`, fam.sum, ref.trials[`${key}_sum`]);
-      expectCells(`${key}_Delta`, fam.delta, ref.trials[`${key}_Delta`]);
-      expectCells(`${key}_change`, fam.change, ref.trials[`${key}_change`]);
+      cells.check(`${key}_chosen`, fam.chosen, ref.trials[`${key}_chosen`]);
+      cells.check(`${key}_unchosen`, fam.unchosen, ref.trials[`${key}_unchosen`]);
+      cells.check(`${key}_sum`, fam.sum, ref.trials[`${key}_sum`]);
+      cells.check(`${key}_Delta`, fam.delta, ref.trials[`${key}_Delta`]);
+      cells.check(`${key}_change`, fam.change, ref.trials[`${key}_change`]);
     }
-    expectCells('Cprobstay', m.cProbStay, ref.trials.Cprobstay);
-    expectCells('RPE_earned', m.rpeEarned, ref.trials.RPE_earned);
-    expectCells('RPE_all', m.rpeAll, ref.trials.RPE_all);
+    cells.check('Cprobstay', m.cProbStay, ref.trials.Cprobstay);
+    cells.check('RPE_earned', m.rpeEarned, ref.trials.RPE_earned);
+    cells.check('RPE_all', m.rpeAll, ref.trials.RPE_all);
     expect(binLabels(rpeBinned3(m.rpeEarned), RPE_BIN_LABELS)).toEqual(ref.trials['RPE-binned3']);
     expect(binLabels(qchBinned3(m.q.chosen, earned), QCH_BIN_LABELS)).toEqual(ref.trials['Qch-binned3']);
   });
@@ -214,12 +192,12 @@ describe('trial enrichment vs enrich_df_trials_fm / get_foraging_model_info / sp
 
 describe('photometry vs enrich_fip_in_df_trials / remove_tonic_df_fip (referenceBugs)', () => {
   it('data_z over the whole recording', () => {
-    expectCells('data_z', enriched[ch].dataZ, ref.fip_z);
+    cells.check('data_z', enriched[ch].dataZ, ref.fip_z);
   });
 
   it('next go cue (NaN for the last trial: spec F1)', () => {
-    expectCells('goCue_start_time_next_in_session', enriched[ch].windows.nextGoCueInSession, ref.trials.goCue_start_time_next_in_session);
-    expectCells('goCue_start_time_next_in_trial', enriched[ch].windows.nextGoCueInTrial, ref.trials.goCue_start_time_next_in_trial);
+    cells.check('goCue_start_time_next_in_session', enriched[ch].windows.nextGoCueInSession, ref.trials.goCue_start_time_next_in_session);
+    cells.check('goCue_start_time_next_in_trial', enriched[ch].windows.nextGoCueInTrial, ref.trials.goCue_start_time_next_in_trial);
   });
 
   it('per-trial arrays', () => {
@@ -239,7 +217,7 @@ describe('photometry vs enrich_fip_in_df_trials / remove_tonic_df_fip (reference
         const e = ref.per_trial[refName][i];
         // the reference stores a scalar NaN instead of an array when the trial has no valid sample
         if (e === null) expect(s[key].every((v) => Number.isNaN(v))).toBe(true);
-        else expectCells(`per-trial ${key}`, s[key], e);
+        else cells.check(`per-trial ${key}`, s[key], e);
       }
     }
     expect(nonEmpty).toBeGreaterThan(500);
@@ -247,14 +225,14 @@ describe('photometry vs enrich_fip_in_df_trials / remove_tonic_df_fip (reference
 
   it('baselines of both channels', () => {
     for (const c of [ch, ch2]) {
-      expectCells('data_{ch}_baseline', enriched[c].dataBaseline, ref.trials[`data_${c}_baseline`]);
-      expectCells('data_z_{ch}_baseline', enriched[c].dataZBaseline, ref.trials[`data_z_${c}_baseline`]);
+      cells.check('data_{ch}_baseline', enriched[c].dataBaseline, ref.trials[`data_${c}_baseline`]);
+      cells.check('data_z_{ch}_baseline', enriched[c].dataZBaseline, ref.trials[`data_z_${c}_baseline`]);
     }
   });
 
   it('tidy df_fip rows (merge on repeated timestamps reproduced: spec F14)', () => {
     const t = tidyColumns(ch);
-    for (const k of ['timestamps', 'data', 'data_z', 'data_norm', 'data_z_norm'] as const) expectCells(`tidy ${k}`, t[k], ref.tidy[k]);
+    for (const k of ['timestamps', 'data', 'data_z', 'data_norm', 'data_z_norm'] as const) cells.check(`tidy ${k}`, t[k], ref.tidy[k]);
   });
 });
 
@@ -266,7 +244,7 @@ describe('default (corrected) mode on the same session', () => {
     });
     // F1: the last trial gets the recording's end as next go cue, but there is no FIP left
     expect(own.windows.nextGoCueInSession[goCue.length - 1]).toBe(series[ch].timestamps.at(-1));
-    expectCells('default data_z_{ch}_baseline', own.dataZBaseline, ref.trials[`data_z_${ch}_baseline`]);
+    cells.check('default data_z_{ch}_baseline', own.dataZBaseline, ref.trials[`data_z_${ch}_baseline`]);
     // F14: one tidy row per in-window sample instead of the merge's pairs at repeated timestamps
     const inWindow = own.ranges.end.reduce((acc, e, i) => acc + e - own.ranges.start[i], 0);
     expect(own.tidy.sample.length).toBe(inWindow);
@@ -285,18 +263,18 @@ describe('alignment vs event_triggered_response / get_average_signal_window', ()
         censorTimes: mode === 'by_censor_times' ? f64(ref.inputs.censor_times) : null,
       });
       const r = ref.etr[mode];
-      expectCells('etr time grid', etr.time, r.time);
-      expectCells('etr event times', etr.eventTimes, r.event_times);
+      cells.check('etr time grid', etr.time, r.time);
+      cells.check('etr event times', etr.eventTimes, r.event_times);
       const nt = etr.time.length;
       expect(etr.eventTimes.length).toBe(r.values.length);
-      r.values.forEach((row, i) => expectCells(`etr values (${mode})`, etr.values.subarray(i * nt, (i + 1) * nt), row));
+      r.values.forEach((row, i) => cells.check(`etr values (${mode})`, etr.values.subarray(i * nt, (i + 1) * nt), row));
     });
   }
 
   it('average response window 0.33..0.98 s after choice, both channels', () => {
     for (const c of [ch, ch2]) {
       const s = alignedSeries(c, 'data_z_norm');
-      expectCells('avg_data_z_norm_choice_time', averageSignalWindow(s.timestamps, s.values, choiceTime), ref.avg_window[c]);
+      cells.check('avg_data_z_norm_choice_time', averageSignalWindow(s.timestamps, s.values, choiceTime), ref.avg_window[c]);
     }
   });
 });
@@ -357,10 +335,10 @@ describe('PSTH, baseline bars and RPE slopes', () => {
           expect(tr.nEvents).toBe(0);
           return;
         }
-        expectCells('psth time', psth.time, e.time);
-        expectCells('psth mean', tr.mean, e.mean);
-        expectCells('psth sem', tr.sem, e.sem);
-        expectCells('psth sem_over_sessions', tr.semOverSessions, e.sem_over_sessions);
+        cells.check('psth time', psth.time, e.time);
+        cells.check('psth mean', tr.mean, e.mean);
+        cells.check('psth sem', tr.sem, e.sem);
+        cells.check('psth sem_over_sessions', tr.semOverSessions, e.sem_over_sessions);
       });
     });
   }
@@ -375,10 +353,10 @@ describe('PSTH, baseline bars and RPE slopes', () => {
       [single, ref.baseline_bars.single],
       [multi, ref.baseline_bars.multi],
     ] as const) {
-      expectCells('bars x', bars.map((b) => b.x), r.x);
-      expectCells('bars mean', bars.map((b) => b.mean), r.mean);
-      expectCells('bars sem', bars.map((b) => b.sem), r.sem);
-      expectCells('bars n', bars.map((b) => b.n), r.count);
+      cells.check('bars x', bars.map((b) => b.x), r.x);
+      cells.check('bars mean', bars.map((b) => b.mean), r.mean);
+      cells.check('bars sem', bars.map((b) => b.sem), r.sem);
+      cells.check('bars n', bars.map((b) => b.n), r.count);
     }
   });
 
@@ -388,8 +366,8 @@ describe('PSTH, baseline bars and RPE slopes', () => {
       const got = rpeSlopes(rpeEarned, averageSignalWindow(s.timestamps, s.values, choiceTime));
       const r = ref.rpe_slopes[c];
       for (const side of ['pos', 'neg'] as const) {
-        expectCells('rpe slope', [got?.[side].slope ?? NaN], [r[side].slope]);
-        expectCells('rpe intercept', [got?.[side].intercept ?? NaN], [r[side].intercept]);
+        cells.check('rpe slope', [got?.[side].slope ?? NaN], [r[side].slope]);
+        cells.check('rpe intercept', [got?.[side].intercept ?? NaN], [r[side].intercept]);
         expect(got?.[side].n).toBe(r[side].n);
       }
     }
