@@ -53,7 +53,6 @@ export interface PsthInput {
   palette?: OrderedPalette | readonly string[];
 }
 
-/** Mean ± SEM traces over time for several groups. Empty groups are named "(no data)" in the legend. */
 /** a ± b elementwise (Float64Array.from with a map function is several times slower). */
 function offset(a: Values, b: Values, sign: 1 | -1): Float64Array {
   const out = new Float64Array(a.length);
@@ -61,6 +60,7 @@ function offset(a: Values, b: Values, sign: 1 | -1): Float64Array {
   return out;
 }
 
+/** Mean ± SEM traces over time for several groups. Empty groups are named "(no data)" in the legend. */
 export function psthPanel(input: PsthInput): Panel {
   const colors = colorsFor(input.groups.length, input.palette);
   const layers: Layer[] = [];
