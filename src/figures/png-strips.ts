@@ -4,8 +4,7 @@
 // and concatenated: the zlib stream is a 2-byte header, the strips' deflate data, an empty final
 // block, and the Adler-32 of everything, which combines from the strips' own checksums. A tall
 // figure is then never held as one pixmap, and a figure that gained a row re-encodes that row only.
-import { promisify } from 'node:util';
-import { constants, crc32, deflateRaw } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 
 /** One encoded strip: its size in pixels, the Adler-32 of its scanline bytes, and its IDAT chunk. */
 export interface PngStrip {
@@ -18,16 +17,20 @@ export interface PngStrip {
   idat: Uint8Array;
 }
 
+/** What encodeStrip needs of node:zlib (passed in: the rasteriser workers run its source text). */
+export type StripZlib = Pick<typeof import('node:zlib'), 'constants' | 'crc32' | 'deflateRawSync'>;
+
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 const MOD = 65521;
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
+/** A PNG chunk in a buffer of its own (transferable). Self-contained: the workers run its source text too. */
+export function chunk(type: string, data: Uint8Array, crc: StripZlib['crc32']): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  view.setUint32(8 + data.length, crc(out.subarray(4, 8 + data.length)));
   return out;
 }
 
@@ -47,17 +50,20 @@ export function adler32Combine(adlerA: number, adlerB: number, lengthB: number):
  * RGBA pixels (alpha dropped: figures are drawn on white) as unfiltered RGB scanlines, and their
  * Adler-32 in the same pass. Filter None suits flat-coloured plots best: on an all_sess row it
  * deflates ~20% smaller than libpng's adaptive choice among None/Sub/Up, in a third of the time.
+ * In place: the scanlines are written over the front of `rgba` (a pixel is read before its bytes,
+ * never ahead of it, are written), so a drawn row is not held twice; `raw` is a view of `rgba`.
  * Self-contained (no names from outside its body): the rasteriser workers run its source text.
  */
 export function scanlines(rgba: Uint8Array, width: number, height: number): { raw: Uint8Array; adler: number } {
   const mod = 65521; // Adler-32's modulus
   const stride = 3 * width;
-  const raw = new Uint8Array((stride + 1) * height);
+  const raw = rgba.subarray(0, (stride + 1) * height);
   let a = 1;
   let b = 0;
   for (let y = 0, p = 0; y < height; y++) {
-    b += a; // the line's filter byte, 0 (None)
-    for (let o = y * (stride + 1) + 1, end = o + stride; o < end; o += 3, p += 4) {
+    b += a; // the line's filter byte, 0 (None), written below once the line's first pixel is read
+    const line = y * (stride + 1);
+    for (let o = line + 1, end = o + stride; o < end; o += 3, p += 4) {
       const r = rgba[p];
       const g = rgba[p + 1];
       const bl = rgba[p + 2];
@@ -66,6 +72,7 @@ export function scanlines(rgba: Uint8Array, width: number, height: number): { ra
       raw[o + 2] = bl;
       b += (a += r) + (a += g) + (a += bl);
     }
+    raw[line] = 0;
     // Reduced once per line: b stays far below 2^53 for any width under a million px.
     a %= mod;
     b %= mod;
@@ -73,26 +80,16 @@ export function scanlines(rgba: Uint8Array, width: number, height: number): { ra
   return { raw, adler: ((b << 16) | a) >>> 0 };
 }
 
-const deflateRawAsync = promisify(deflateRaw);
-/** Scanline bytes per deflate call: ~1/8 of an all_sess row at scale 2; a 32 KiB window loses little at the seams. */
-const DEFLATE_PIECE = 1 << 20;
-
 /**
- * A strip from its scanline bytes and their Adler-32 (as scanlines makes them). Deflate runs on
- * libuv's thread pool, off the event loop, while the rasteriser workers draw the next rows.
+ * RGBA pixels as a strip: their scanlines (scanlines) deflated with a full flush into one IDAT
+ * chunk. The rasteriser workers run it after drawing, so pixels never reach the main thread.
+ * Self-contained apart from `scanlines` and `zlib`: the workers run its source text.
  */
-export async function deflateStrip(raw: Uint8Array, adler: number, width: number, height: number): Promise<PngStrip> {
-  if (raw.length !== (3 * width + 1) * height) throw new RangeError(`deflateStrip: ${raw.length} bytes for ${width} × ${height} scanlines`);
-  // Level 4: within 4% of level 6's size on figure rows, in three quarters of the time. In
-  // pieces deflated side by side (each ends on a full flush, so they join like strips do): a
-  // figure that gained a row waits on that row's deflate, and one row in one piece kept a
-  // thread pool of four busy with one thread.
-  const pieces: Promise<Buffer>[] = [];
-  for (let at = 0; at < raw.length; at += DEFLATE_PIECE) {
-    pieces.push(deflateRawAsync(raw.subarray(at, at + DEFLATE_PIECE), { level: 4, finishFlush: constants.Z_FULL_FLUSH }));
-  }
-  const deflated = Buffer.concat(await Promise.all(pieces));
-  return { width, height, rawLength: raw.length, adler, idat: chunk('IDAT', deflated) };
+export function encodeStrip(rgba: Uint8Array, width: number, height: number, zlib: StripZlib): PngStrip {
+  const { raw, adler } = scanlines(rgba, width, height);
+  // Level 4: within 4% of level 6's size on figure rows, in three quarters of the time.
+  const deflated = zlib.deflateRawSync(raw, { level: 4, finishFlush: zlib.constants.Z_FULL_FLUSH });
+  return { width, height, rawLength: raw.length, adler, idat: chunk('IDAT', deflated, zlib.crc32) };
 }
 
 /** A PNG (8-bit RGB) of the strips stacked top to bottom; all must have the same width. */
@@ -116,11 +113,11 @@ export function assemblePng(strips: readonly PngStrip[]): Uint8Array {
   new DataView(tail.buffer).setUint32(2, adler);
   const parts = [
     SIGNATURE,
-    chunk('IHDR', ihdr),
-    chunk('IDAT', Uint8Array.of(0x78, 0x01)), // zlib header: deflate, 32 KiB window
+    chunk('IHDR', ihdr, crc32),
+    chunk('IDAT', Uint8Array.of(0x78, 0x01), crc32), // zlib header: deflate, 32 KiB window
     ...strips.map((s) => s.idat),
-    chunk('IDAT', tail),
-    chunk('IEND', new Uint8Array(0)),
+    chunk('IDAT', tail, crc32),
+    chunk('IEND', new Uint8Array(0), crc32),
   ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;

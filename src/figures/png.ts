@@ -8,10 +8,9 @@
 // peak memory for the life of the process.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { limiter } from '../concurrency.js';
 import { collectGarbage } from '../memory.js';
 import { FONT_FAMILY, FONT_FILES, RESVG_MODULE } from './assets.js';
-import { assemblePng, deflateStrip, scanlines, type PngStrip } from './png-strips.js';
+import { assemblePng, chunk, encodeStrip, scanlines, type PngStrip } from './png-strips.js';
 import { outlineText } from './svg.js';
 
 export interface PngOptions {
@@ -49,10 +48,12 @@ export function effectiveScale(svg: string, options: PngOptions = {}): number {
   return scaleFor(width, height, options);
 }
 
-// CommonJS run by the worker: draw each document it is sent, reply with its PNG scanlines (made
-// here, off the main thread, and transferred, not copied), then collect: resvg's native pixmap
-// is freed only with its JS wrapper, and without a collection after each drawing a worker holds
-// every pixmap it drew (~100 MB at scale 2) until V8 gets to it.
+// CommonJS run by the worker: draw each document it is sent, reply with it as a PNG strip, then
+// collect. The strip is encoded here, in place over the pixels' copy resvg hands out: the main
+// thread never holds pixels (~9 MB a row at scale 2) nor waits on their deflate, and a 100-session
+// run peaked ~10 MB lower. It is transferred, not copied. resvg's native pixmap is freed only with
+// its JS wrapper, and without a collection after each drawing a worker holds every pixmap it drew
+// (~100 MB at scale 2) until V8 gets to it.
 // Each request is handled in an immediate, after the finalizers that collection queued (N-API
 // runs them from setImmediate): handled at once, back-to-back requests kept every row's native
 // memory until the worker went idle (~4 MB per row; +400 MB on a 100-session all_sess figure).
@@ -61,15 +62,17 @@ const { parentPort, workerData } = require('node:worker_threads');
 require('node:v8').setFlagsFromString('--expose-gc'); // process-wide: later workers have gc already
 const collect = globalThis.gc ?? require('node:vm').runInNewContext('gc');
 const { Resvg } = require(workerData.module);
+const zlib = require('node:zlib');
 ${scanlines.toString()}
+${chunk.toString()}
+${encodeStrip.toString()}
 function draw(svg, scale) {
   // Labels arrive as outlines (outlineText): a document with no text left needs no font database,
   // which resvg would otherwise read from the font files for every document (~5 MB per worker).
   const options = svg.includes('<text') ? workerData.options : { ...workerData.options, font: { loadSystemFonts: false } };
   const image = new Resvg(svg, { ...options, fitTo: { mode: 'zoom', value: scale } }).render();
-  const { width, height } = image;
-  const { raw, adler } = scanlines(image.pixels, width, height);
-  parentPort.postMessage({ width, height, raw, adler }, [raw.buffer]);
+  const strip = encodeStrip(image.pixels, image.width, image.height, zlib);
+  parentPort.postMessage(strip, [strip.idat.buffer]);
 }
 parentPort.on('message', ({ svg, scale }) => setImmediate(() => {
   try {
@@ -86,23 +89,15 @@ const RESVG_OPTIONS = {
   font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
 };
 
-/** A drawn document as scanlines (see png-strips.ts). */
-interface Pixels {
-  width: number;
-  height: number;
-  raw: Uint8Array;
-  adler: number;
-}
-
 /** A worker that draws one document per call; ended by the caller. */
 class Rasteriser {
   private readonly worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: RESVG_MODULE, options: RESVG_OPTIONS } });
   private failed: Error | undefined;
-  private pending: { resolve(p: Pixels): void; reject(e: Error): void } | undefined;
+  private pending: { resolve(p: PngStrip): void; reject(e: Error): void } | undefined;
   drawn = 0;
 
   constructor() {
-    this.worker.on('message', (m: Pixels | { error: string }) => {
+    this.worker.on('message', (m: PngStrip | { error: string }) => {
       const p = this.pending;
       this.pending = undefined;
       if ('error' in m) p?.reject(new Error(`renderPng: ${m.error}`));
@@ -117,18 +112,18 @@ class Rasteriser {
     this.worker.on('exit', (code) => fail(new Error(`renderPng: worker exited with code ${code}`)));
   }
 
-  draw(svg: string, scale: number): Promise<Pixels> {
+  draw(svg: string, scale: number): Promise<PngStrip> {
     if (this.failed) return Promise.reject(this.failed);
     // Referenced only while drawing: an idle worker never keeps the process alive.
     this.worker.ref();
-    return new Promise<Pixels>((resolve, reject) => {
+    return new Promise<PngStrip>((resolve, reject) => {
       this.pending = { resolve, reject };
       this.worker.postMessage({ svg, scale });
     }).then(
-      (p) => {
+      (strip) => {
         this.worker.unref();
-        this.drawn += p.width * p.height;
-        return p;
+        this.drawn += strip.width * strip.height;
+        return strip;
       },
       (e: unknown) => {
         this.worker.unref();
@@ -145,7 +140,7 @@ class Rasteriser {
 
 /**
  * At most POOL_SIZE drawings at a time per process, each in its own worker: on two cores, two
- * figures' rows draw side by side while the main thread lays out and encodes. Workers are kept
+ * figures' rows draw side by side while the main thread lays them out. Workers are kept
  * between calls and ended when idle.
  */
 class RasteriserPool {
@@ -156,13 +151,14 @@ class RasteriserPool {
 
   constructor(private readonly size: number) {}
 
-  async draw(svg: string, scale: number): Promise<Pixels> {
+  /** `doc` is made once a worker is free: documents waiting their turn are not held meanwhile. */
+  async draw(doc: () => string, scale: number): Promise<PngStrip> {
     const r = await this.acquire();
     let ok = false;
     try {
-      const pixels = await r.draw(svg, scale);
+      const strip = await r.draw(doc(), scale);
       ok = true;
-      return pixels;
+      return strip;
     } finally {
       this.release(r, ok && r.drawn <= RECYCLE_PIXELS);
     }
@@ -199,18 +195,15 @@ class RasteriserPool {
 
 const POOL_SIZE = Math.min(2, availableParallelism());
 const pool = new RasteriserPool(POOL_SIZE);
-// Rows between drawn and encoded are bounded too: deflate waits its turn on libuv's thread pool,
-// and drawn rows must not queue up behind it.
-const inFlight = limiter(2 * POOL_SIZE);
-// A collection once ~32 MB more is in use: the rows' buffers are garbage at once, and collected on
-// V8's own schedule a 100-session mouse's all_sess figure peaked ~45 MB higher.
+// A collection once ~32 MB more is in use: a 100-row figure's row documents and layout pile up
+// otherwise, and collected on V8's own schedule its peak was higher.
 const COLLECT_BYTES = 32 * 2 ** 20;
 
 /**
- * Draws each SVG document (all of one width) at `scale` and encodes it as a PNG strip, text
- * outlined first (outlineText); `onStrip` receives each as it is done (e.g. to cache it), not
- * necessarily in order. A document given in parts is joined only when its turn comes: a
- * 100-row figure's documents all at once are ~12 M characters.
+ * Draws each SVG document (all of one width) at `scale` as a PNG strip, text outlined first
+ * (outlineText); `onStrip` receives each as it is done (e.g. to cache it), not necessarily in
+ * order. A document given in parts is joined only when its turn comes: a 100-row figure's
+ * documents all at once are ~12 M characters.
  */
 export async function renderStrips(
   svgs: readonly (string | readonly string[])[],
@@ -220,12 +213,8 @@ export async function renderStrips(
   const strips: PngStrip[] = new Array(svgs.length);
   await Promise.all(
     svgs.map(async (svg, i) => {
-      strips[i] = await inFlight(async () => {
-        const { width, height, raw, adler } = await pool.draw(outlineText(typeof svg === 'string' ? svg : svg.join('')), scale);
-        const strip = await deflateStrip(raw, adler, width, height);
-        collectGarbage(COLLECT_BYTES);
-        return strip;
-      });
+      strips[i] = await pool.draw(() => outlineText(typeof svg === 'string' ? svg : svg.join('')), scale);
+      collectGarbage(COLLECT_BYTES);
       await onStrip?.(i, strips[i]);
     }),
   );

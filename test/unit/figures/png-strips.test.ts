@@ -1,22 +1,19 @@
 import { createHash } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { composeFigure, renderFigure, renderSvg, type BlobCache } from '../../../src/figures/index.js';
 import { renderStrips } from '../../../src/figures/png.js';
-import { adler32Combine, assemblePng, deflateStrip, deserializeStrip, scanlines, serializeStrip } from '../../../src/figures/png-strips.js';
+import { adler32Combine, assemblePng, deserializeStrip, encodeStrip as encodeWith, serializeStrip } from '../../../src/figures/png-strips.js';
 
-/** RGBA pixels as a strip, as the rasteriser workers and renderStrips make one. */
-function encodeStrip(rgba: Uint8Array, width: number, height: number) {
-  const { raw, adler } = scanlines(rgba, width, height);
-  return deflateStrip(raw, adler, width, height);
-}
+/** RGBA pixels as a strip, as the rasteriser workers make one (from a copy: it encodes in place). */
+const encodeStrip = (rgba: Uint8Array, width: number, height: number) => encodeWith(rgba.slice(), width, height, zlib);
 import { decodePng } from '../../support/png-decode.js';
 import { sessionRow } from './samples.js';
 
 /** Adler-32 as zlib computes it: the last 4 bytes of a zlib stream. */
 const adler32 = (data: Uint8Array) => {
-  const z = deflateSync(data, { level: 0 });
+  const z = zlib.deflateSync(data, { level: 0 });
   return z.readUInt32BE(z.length - 4);
 };
 
@@ -43,10 +40,10 @@ describe('PNG strips', () => {
     );
   });
 
-  it('strips encoded alone decode, stacked, to exactly the pixels (zlib checks the stream and checksum)', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 40 }).chain((w) => fc.tuple(fc.constant(w), fc.array(stripArb(w), { minLength: 1, maxLength: 5 }))), async ([width, parts]) => {
-        const strips = await Promise.all(parts.map((p) => encodeStrip(p.rgba, width, p.height)));
+  it('strips encoded alone decode, stacked, to exactly the pixels (zlib checks the stream and checksum)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }).chain((w) => fc.tuple(fc.constant(w), fc.array(stripArb(w), { minLength: 1, maxLength: 5 }))), ([width, parts]) => {
+        const strips = parts.map((p) => encodeStrip(p.rgba, width, p.height));
         const decoded = decodePng(assemblePng(strips));
         expect(decoded.width).toBe(width);
         expect(decoded.height).toBe(parts.reduce((n, p) => n + p.height, 0));
@@ -56,25 +53,25 @@ describe('PNG strips', () => {
     );
   });
 
-  it('a strip over 1 MiB of scanlines (deflated in pieces) decodes to exactly its pixels', async () => {
-    const [width, height] = [900, 800]; // 2.2 MB of scanlines: three pieces
+  it('a strip of 2.2 MB of scanlines decodes to exactly its pixels', () => {
+    const [width, height] = [900, 800];
     const [top] = fc.sample(stripArb(width), { numRuns: 1, seed: 7 });
     const rgba = new Uint8Array(width * height * 4);
     for (let at = 0; at < rgba.length; at += top.rgba.length) rgba.set(top.rgba.subarray(0, Math.min(top.rgba.length, rgba.length - at)), at);
-    const strips = [await encodeStrip(rgba, width, height), await encodeStrip(top.rgba, width, top.height)];
+    const strips = [encodeStrip(rgba, width, height), encodeStrip(top.rgba, width, top.height)];
     const decoded = decodePng(assemblePng(strips));
     expect(decoded.height).toBe(height + top.height);
     expect(Buffer.from(decoded.rgb).equals(Buffer.concat([rgbOf(rgba), rgbOf(top.rgba)]))).toBe(true);
   });
 
-  it('a strip survives the cache format; damaged bytes are refused, not decoded', async () => {
-    const strip = await encodeStrip(new Uint8Array(8 * 3 * 4).fill(200), 8, 3);
+  it('a strip survives the cache format; damaged bytes are refused, not decoded', () => {
+    const strip = encodeStrip(new Uint8Array(8 * 3 * 4).fill(200), 8, 3);
     expect(deserializeStrip(serializeStrip(strip))).toEqual(strip);
     const damaged = serializeStrip(strip);
     damaged[damaged.length - 6] ^= 0xff;
     expect(deserializeStrip(damaged)).toBeUndefined();
     expect(deserializeStrip(new TextEncoder().encode('not a strip at all, just text'))).toBeUndefined();
-    const narrow = await encodeStrip(new Uint8Array(16), 4, 1);
+    const narrow = encodeStrip(new Uint8Array(16), 4, 1);
     expect(() => assemblePng([strip, narrow])).toThrow(/4 px wide, the first 8 px/);
   });
 });
