@@ -10,7 +10,7 @@ import { decodePartial, encodePartial } from '../analyses/codec.js';
 import { AnalysisInputError, type AnalysisContext, type AnyAnalysis, type OutputFile, type SessionOutput } from '../analyses/define.js';
 import type { LoadedSession, SessionReadRequest } from '../nwb/session.js';
 import { isNwbError } from '../nwb/errors.js';
-import { ObjectNotFoundError, type ObjectStore } from '../stores/object-store.js';
+import { bodySize, ObjectNotFoundError, type Body, type ObjectStore } from '../stores/object-store.js';
 import type { BlobCache } from '../figures/index.js';
 import type { RecordStore } from '../stores/record-store.js';
 import { InputNotFoundError } from '../stores/inputs.js';
@@ -260,7 +260,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       const { def, spec } = specOf(w);
       const inputs = [];
       const outputs: OutputEntry[] = [];
-      const store = async (name: string, body: Uint8Array | string, contentType?: string) => {
+      const store = async (name: string, body: Body, contentType?: string) => {
         const put = await deps.results.put(outputPrefix(w) + name, body, { contentType });
         outputs.push({ name, uri: deps.results.uri(put.key), size: put.size, sha256: put.sha256! });
         heartbeat({ stage: 'upload', done: outputs.length });
@@ -294,7 +294,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
           await store(f.name, f.body, f.contentType);
           // A large figure's bytes (and what made them) are garbage now: freed before the next
           // figure is drawn instead of piling onto its peak.
-          if (f.body.length >= LARGE_OUTPUT) collectGarbage();
+          if (bodySize(f.body) >= LARGE_OUTPUT) collectGarbage();
         },
       };
       const { files, summary } = await def.group(inputs, spec, context);

@@ -26,7 +26,8 @@ export interface AnalysisContext {
 export interface OutputFile {
   name: string;
   contentType: string;
-  body: Uint8Array | string;
+  /** Bytes, text (UTF-8), or bytes in parts stored in order (e.g. a PNG as its strips), as ObjectStore.put takes them. */
+  body: Uint8Array | string | readonly Uint8Array[];
 }
 
 export interface SessionPartialInput<P> {

@@ -5,7 +5,7 @@ import { collectGarbage } from '../memory.js';
 import { RASTERISER_ID } from './assets.js';
 import type { Figure, FigureRow } from './model.js';
 import { renderStrips, scaleFor, type PngOptions } from './png.js';
-import { assemblePng, deserializeStrip, serializeStrip, type PngStrip } from './png-strips.js';
+import { deserializeStrip, pngParts, serializeStrip, type PngStrip } from './png-strips.js';
 import { blockDocument, layoutFigure, layoutSvgBytes, planFigure } from './svg.js';
 
 export interface FigureTitleParts {
@@ -64,7 +64,8 @@ const ASSEMBLY_GARBAGE = 8 * 2 ** 20;
 export interface RenderedFigure {
   /** The SVG document, UTF-8 encoded. */
   svg: Uint8Array;
-  png: Uint8Array;
+  /** The PNG file as its pieces in order (pngParts): the rows' strips are not copied into one buffer. */
+  png: Uint8Array[];
 }
 
 /**
@@ -157,5 +158,5 @@ export async function renderFigure(figure: Figure, options: RenderOptions = {}):
   // Before a large figure is assembled: the garbage left since the last collection (its rows'
   // layout, cache reads, pixels) would add to that peak, the highest of a 100-session run.
   if (figure.rows.length >= LARGE_FIGURE_ROWS) collectGarbage(ASSEMBLY_GARBAGE);
-  return { svg: layoutSvgBytes(layout), png: assemblePng(strips as PngStrip[]) };
+  return { svg: layoutSvgBytes(layout), png: pngParts(strips as PngStrip[]) };
 }

@@ -92,14 +92,17 @@ export function encodeStrip(rgba: Uint8Array, width: number, height: number, zli
   return { width, height, rawLength: raw.length, adler, idat: chunk('IDAT', deflated, zlib.crc32) };
 }
 
-/** A PNG (8-bit RGB) of the strips stacked top to bottom; all must have the same width. */
-export function assemblePng(strips: readonly PngStrip[]): Uint8Array {
-  if (strips.length === 0) throw new RangeError('assemblePng: no strips');
+/**
+ * A PNG (8-bit RGB) of the strips stacked top to bottom, as its pieces in order (the strips' own
+ * IDAT chunks among them, not copied); all strips must have the same width.
+ */
+export function pngParts(strips: readonly PngStrip[]): Uint8Array[] {
+  if (strips.length === 0) throw new RangeError('pngParts: no strips');
   const width = strips[0].width;
   let height = 0;
   let adler = 1;
   for (const s of strips) {
-    if (s.width !== width) throw new RangeError(`assemblePng: a strip is ${s.width} px wide, the first ${width} px`);
+    if (s.width !== width) throw new RangeError(`pngParts: a strip is ${s.width} px wide, the first ${width} px`);
     height += s.height;
     adler = adler32Combine(adler, s.adler, s.rawLength);
   }
@@ -111,7 +114,7 @@ export function assemblePng(strips: readonly PngStrip[]): Uint8Array {
   const tail = new Uint8Array(6);
   tail.set([0x03, 0x00]); // an empty final fixed-Huffman block ends the deflate stream
   new DataView(tail.buffer).setUint32(2, adler);
-  const parts = [
+  return [
     SIGNATURE,
     chunk('IHDR', ihdr, crc32),
     chunk('IDAT', Uint8Array.of(0x78, 0x01), crc32), // zlib header: deflate, 32 KiB window
@@ -119,6 +122,11 @@ export function assemblePng(strips: readonly PngStrip[]): Uint8Array {
     chunk('IDAT', tail, crc32),
     chunk('IEND', new Uint8Array(0), crc32),
   ];
+}
+
+/** pngParts joined into one buffer. */
+export function assemblePng(strips: readonly PngStrip[]): Uint8Array {
+  const parts = pngParts(strips);
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) (out.set(p, at), (at += p.length));

@@ -1,9 +1,9 @@
-import { createHash, hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants, createReadStream, type Stats } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkKey, ObjectExistsError, ObjectNotFoundError, type ObjectStore, type PutOptions, type StoredObject } from './object-store.js';
+import { bodySha256, checkKey, ObjectExistsError, ObjectNotFoundError, type Body, type ObjectStore, type PutOptions, type StoredObject } from './object-store.js';
 
 async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -44,10 +44,10 @@ export class LocalObjectStore implements ObjectStore {
     return pathToFileURL(this.path(key)).href;
   }
 
-  async put(key: string, body: Uint8Array | string, opts: PutOptions = {}): Promise<StoredObject> {
+  async put(key: string, body: Body, opts: PutOptions = {}): Promise<StoredObject> {
     const tmp = await this.tmpPath(key);
-    await writeFile(tmp, body);
-    return await this.commit(key, tmp, opts, hash('sha256', body));
+    await writeFile(tmp, body); // parts are an iterable: written in order
+    return await this.commit(key, tmp, opts, bodySha256(body));
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {

@@ -2,6 +2,34 @@
  * Where results, caches and session partials live: an S3 bucket/prefix or a local folder.
  * Keys are relative to the store's root and may never escape it.
  */
+import { createHash } from 'node:crypto';
+
+/**
+ * What put stores: bytes, text (as UTF-8), or bytes in parts, stored one after another and never
+ * joined here (a 100-row figure's PNG is its ~11 MB of strips, not a copy of them as well).
+ */
+export type Body = Uint8Array | string | readonly Uint8Array[];
+
+const isParts = (body: Body): body is readonly Uint8Array[] => typeof body !== 'string' && !(body instanceof Uint8Array);
+
+/** A body's stored size in bytes. */
+export function bodySize(body: Body): number {
+  if (typeof body === 'string') return Buffer.byteLength(body, 'utf8');
+  return isParts(body) ? body.reduce((n, p) => n + p.byteLength, 0) : body.byteLength;
+}
+
+/** Hex sha256 of a body's stored bytes. */
+export function bodySha256(body: Body): string {
+  const h = createHash('sha256');
+  for (const part of isParts(body) ? body : [body]) h.update(part);
+  return h.digest('hex');
+}
+
+/** A body as one buffer (copies parts: for tests and small bodies). */
+export function bodyBytes(body: Body): Uint8Array {
+  if (typeof body === 'string') return new TextEncoder().encode(body);
+  return isParts(body) ? Buffer.concat(body) : body;
+}
 export interface StoredObject {
   key: string;
   size: number;
@@ -20,7 +48,7 @@ export interface PutOptions {
 export interface ObjectStore {
   /** Full URI of a key, for records and messages (s3://bucket/prefix/key or file:///dir/key). */
   uri(key: string): string;
-  put(key: string, body: Uint8Array | string, opts?: PutOptions): Promise<StoredObject>;
+  put(key: string, body: Body, opts?: PutOptions): Promise<StoredObject>;
   /** Streams a local file up (multipart on S3), for outputs too large to hold twice. */
   putFile(key: string, path: string, opts?: PutOptions): Promise<StoredObject>;
   /**

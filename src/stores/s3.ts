@@ -1,6 +1,7 @@
-import { createHash, hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -11,7 +12,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { checkKey, joinKey, ObjectExistsError, ObjectNotFoundError, type ObjectStore, type PutOptions, type StoredObject } from './object-store.js';
+import { bodySha256, bodySize, checkKey, joinKey, ObjectExistsError, ObjectNotFoundError, type Body, type ObjectStore, type PutOptions, type StoredObject } from './object-store.js';
 
 export interface S3Location {
   bucket: string;
@@ -54,9 +55,9 @@ export class S3ObjectStore implements ObjectStore {
     return `s3://${this.location.bucket}/${this.fullKey(key)}`;
   }
 
-  async put(key: string, body: Uint8Array | string, opts: PutOptions = {}): Promise<StoredObject> {
-    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-    return await this.upload(key, bytes, bytes.byteLength, hash('sha256', bytes), opts);
+  async put(key: string, body: Body, opts: PutOptions = {}): Promise<StoredObject> {
+    const data = typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : Readable.from(body);
+    return await this.upload(key, data, bodySize(body), bodySha256(body), opts);
   }
 
   async putFile(key: string, path: string, opts: PutOptions = {}): Promise<StoredObject> {

@@ -1,6 +1,6 @@
 // One behavioural contract for every backend: the local-folder stores run it in unit tests, the
 // S3 and MongoDB-wire stores run it against the real servers.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { ObjectExistsError, ObjectNotFoundError, type ObjectStore } from '../../src/stores/object-store.js';
 import type { RecordStore, StoredRecord } from '../../src/stores/record-store.js';
@@ -19,6 +19,19 @@ export function objectStoreContract(make: () => Promise<ObjectStore>) {
     await store.delete(key);
     expect(await store.head(key)).toBeUndefined();
     await expect(store.get(key)).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('stores a body given in parts as their concatenation, with its size and sha256', async () => {
+    const store = await make();
+    const key = `contract/${randomUUID()}/parts.bin`;
+    // Over 8 MiB in all, S3ObjectStore's part size: the parts are streamed into a multipart upload.
+    const parts = [randomBytes(5 * 2 ** 20), new Uint8Array(0), randomBytes(4 * 2 ** 20 + 3), Uint8Array.of(7)];
+    const whole = Buffer.concat(parts);
+    const put = await store.put(key, parts, { contentType: 'application/octet-stream' });
+    expect(put.size).toBe(whole.length);
+    expect(put.sha256).toBe(createHash('sha256').update(whole).digest('hex'));
+    expect((await store.head(key))?.sha256).toBe(put.sha256);
+    expect(Buffer.from(await store.get(key)).equals(whole)).toBe(true);
   });
 
   it('copies within the store, keeping the content and its sha256; a missing source is ObjectNotFoundError', async () => {

@@ -34,7 +34,7 @@ describe('renderPng', () => {
     const { width, height } = svgSize(svg);
     const maxPixels = width * height; // room for scale 1 only
     expect(effectiveScale(svg, { scale: 2, maxPixels })).toBeCloseTo(1, 12);
-    const { png } = await renderFigure(weeklyAndBehaviourFigure(), { scale: 2, maxPixels });
+    const png = Buffer.concat((await renderFigure(weeklyAndBehaviourFigure(), { scale: 2, maxPixels })).png);
     expect(pngSize(png)).toEqual({ width, height });
     writeFileSync(`${SAMPLES}/weekly_behaviour.png`, png);
   });

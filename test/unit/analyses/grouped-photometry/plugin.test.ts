@@ -9,6 +9,7 @@ import type { SessionPartial } from '../../../../src/analyses/grouped-photometry
 import { openNwb } from '../../../../src/nwb/open.js';
 import { readSession, type LoadedSession, type TimeSeries } from '../../../../src/nwb/session.js';
 import type { Column } from '../../../../src/nwb/types.js';
+import { bodyBytes } from '../../../../src/stores/object-store.js';
 import { ZARR } from '../../nwb/fixtures.js';
 
 const SUBJECT = '717531';
@@ -186,7 +187,7 @@ describe('grouped photometry plugin on the real Zarr session', () => {
     expect(groupedPhotometry.summary.parse(g.summary)).toEqual(g.summary);
     expect(g.summary.counts).toMatchObject({ sessions_used: 1, sessions_with_photometry: 1, slope_rows: 2 });
     expect(g.summary.slopes[0].slope_rpe_pos).toBe(out.partial.channels.G_1.slopes!.pos.slope);
-    const svg = Buffer.from(byName(g.files, 'avg_signal_717531.svg')!.body).toString('utf8');
+    const svg = Buffer.from(bodyBytes(byName(g.files, 'avg_signal_717531.svg')!.body)).toString('utf8');
     expect(svg).toContain('subject 717531');
     expect(svg).toContain('time from choice time (s)');
   }, 60_000);
@@ -194,13 +195,13 @@ describe('grouped photometry plugin on the real Zarr session', () => {
   it('is deterministic: same input, identical bytes of every output', async () => {
     const again = groupedPhotometry.perSession.run(session, spec, context());
     expect(encodePartial(again.partial)).toEqual(encodePartial(out.partial));
-    expect(again.files?.map((f) => Buffer.from(f.body).toString('base64'))).toEqual(
-      out.files?.map((f) => Buffer.from(f.body).toString('base64')),
+    expect(again.files?.map((f) => Buffer.from(bodyBytes(f.body)).toString('base64'))).toEqual(
+      out.files?.map((f) => Buffer.from(bodyBytes(f.body)).toString('base64')),
     );
     const inputs = [{ uri: 'a', partial: out.partial }];
     const [g1, g2] = [await groupedPhotometry.group(inputs, spec, context()), await groupedPhotometry.group(inputs, spec, context())];
     expect(g2.files.map((f) => f.name)).toEqual(g1.files.map((f) => f.name));
-    g1.files.forEach((f, i) => expect(Buffer.compare(Buffer.from(f.body), Buffer.from(g2.files[i].body)), f.name).toBe(0));
+    g1.files.forEach((f, i) => expect(Buffer.compare(bodyBytes(f.body), bodyBytes(g2.files[i].body)), f.name).toBe(0));
   }, 120_000);
 
   describe('edge cases', () => {
