@@ -156,7 +156,7 @@ export async function renderFigure(figure: Figure, options: RenderOptions = {}):
     }),
   );
   // Before a large figure is assembled: the garbage left since the last collection (its rows'
-  // layout, cache reads, pixels) would add to that peak, the highest of a 100-session run.
+  // layout and documents, cache reads) would add to that peak, the highest of a 100-session run.
   if (figure.rows.length >= LARGE_FIGURE_ROWS) collectGarbage(ASSEMBLY_GARBAGE);
   return { svg: layoutSvgBytes(layout), png: pngParts(strips as PngStrip[]) };
 }

@@ -50,8 +50,9 @@ export function adler32Combine(adlerA: number, adlerB: number, lengthB: number):
  * RGBA pixels (alpha dropped: figures are drawn on white) as unfiltered RGB scanlines, and their
  * Adler-32 in the same pass. Filter None suits flat-coloured plots best: on an all_sess row it
  * deflates ~20% smaller than libpng's adaptive choice among None/Sub/Up, in a third of the time.
- * In place: the scanlines are written over the front of `rgba` (a pixel is read before its bytes,
- * never ahead of it, are written), so a drawn row is not held twice; `raw` is a view of `rgba`.
+ * In place: the scanlines are written over the front of `rgba` (writing never overtakes reading:
+ * each pixel is read before anything is written over it), so a drawn row is not held twice; `raw`
+ * is a view of `rgba`, whose pixels are gone afterwards.
  * Self-contained (no names from outside its body): the rasteriser workers run its source text.
  */
 export function scanlines(rgba: Uint8Array, width: number, height: number): { raw: Uint8Array; adler: number } {

@@ -51,7 +51,7 @@ export function effectiveScale(svg: string, options: PngOptions = {}): number {
 // CommonJS run by the worker: draw each document it is sent, reply with it as a PNG strip, then
 // collect. The strip is encoded here, in place over the pixels' copy resvg hands out: the main
 // thread never holds pixels (~9 MB a row at scale 2) nor waits on their deflate, and a 100-session
-// run peaked ~10 MB lower. It is transferred, not copied. resvg's native pixmap is freed only with
+// run peaked ~10-15 MB lower. It is transferred, not copied. resvg's native pixmap is freed only with
 // its JS wrapper, and without a collection after each drawing a worker holds every pixmap it drew
 // (~100 MB at scale 2) until V8 gets to it.
 // Each request is handled in an immediate, after the finalizers that collection queued (N-API
@@ -202,8 +202,9 @@ class RasteriserPool {
 
 const POOL_SIZE = Math.min(2, availableParallelism());
 const pool = new RasteriserPool(POOL_SIZE);
-// A collection once ~32 MB more is in use: a 100-row figure's row documents and layout pile up
-// otherwise, and collected on V8's own schedule its peak was higher.
+// A collection once ~32 MB more is in use while drawing: each row's document is joined and its
+// text outlined here (~120 kB a row), and a 100-row figure's would otherwise pile up until V8
+// collects on its own schedule.
 const COLLECT_BYTES = 32 * 2 ** 20;
 
 /**
