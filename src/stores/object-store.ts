@@ -25,11 +25,6 @@ export function bodySha256(body: Body): string {
   return h.digest('hex');
 }
 
-/** A body as one buffer (copies parts: for tests and small bodies). */
-export function bodyBytes(body: Body): Uint8Array {
-  if (typeof body === 'string') return new TextEncoder().encode(body);
-  return isParts(body) ? Buffer.concat(body) : body;
-}
 export interface StoredObject {
   key: string;
   size: number;

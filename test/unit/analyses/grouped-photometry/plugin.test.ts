@@ -9,7 +9,6 @@ import type { SessionPartial } from '../../../../src/analyses/grouped-photometry
 import { openNwb } from '../../../../src/nwb/open.js';
 import { readSession, type LoadedSession, type TimeSeries } from '../../../../src/nwb/session.js';
 import type { Column } from '../../../../src/nwb/types.js';
-import { bodyBytes } from '../../../../src/stores/object-store.js';
 import { ZARR } from '../../nwb/fixtures.js';
 
 const SUBJECT = '717531';
@@ -80,6 +79,10 @@ function truncated(s: LoadedSession, n: number): LoadedSession {
 const zeros = (n: number): Column => ({ kind: 'bool', values: new Uint8Array(n) });
 const REWARD_EVENTS = ['left_reward_delivery_time', 'right_reward_delivery_time'];
 const LICK_EVENTS = ['left_lick_time', 'right_lick_time'];
+
+/** An output's bytes, its parts (a figure's PNG) joined. */
+const bodyBytes = (body: OutputFile['body']): Uint8Array =>
+  typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : Buffer.concat(body);
 
 async function parquetRows(file: OutputFile | undefined): Promise<Record<string, unknown>[]> {
   expect(file).toBeDefined();
