@@ -86,6 +86,10 @@ parentPort.on('message', ({ svg, scale }) => setImmediate(() => {
 
 const RESVG_OPTIONS = {
   background: '#ffffff',
+  // An empty crop rectangle: resvg-js otherwise crops to the whole image, i.e. copies every
+  // drawing's pixmap once more before handing its pixels out (same pixels; ~13% of a scale-2
+  // row's draw-and-encode time).
+  crop: { left: 0, top: 0, right: 0, bottom: 0 },
   font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
 };
 

@@ -1,6 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { RESVG_MODULE } from '../../../src/figures/assets.js';
 import { effectiveScale, renderFigure, renderPng, renderSvg } from '../../../src/figures/index.js';
+import { outlineText } from '../../../src/figures/svg.js';
+import { decodePng } from '../../support/png-decode.js';
 import { allSessionsFigure, weeklyAndBehaviourFigure } from './samples.js';
 
 // Samples to look at by eye after a run.
@@ -27,6 +31,20 @@ describe('renderPng', () => {
     mkdirSync(SAMPLES, { recursive: true });
     writeFileSync(`${SAMPLES}/all_sess_5x5.png`, png);
     writeFileSync(`${SAMPLES}/all_sess_5x5.svg`, svg);
+  });
+
+  it("holds exactly resvg's own drawing of the document (the workers' options change no pixel)", async () => {
+    const svg = renderSvg(weeklyAndBehaviourFigure());
+    const ours = decodePng(await renderPng(svg, { scale: 2 }));
+    const { Resvg } = createRequire(import.meta.url)(RESVG_MODULE) as typeof import('@resvg/resvg-js');
+    const image = new Resvg(outlineText(svg), { background: '#ffffff', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: false } }).render();
+    expect([ours.width, ours.height]).toEqual([image.width, image.height]);
+    const rgba = image.pixels;
+    let differing = 0;
+    for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
+      if (rgba[p] !== ours.rgb[q] || rgba[p + 1] !== ours.rgb[q + 1] || rgba[p + 2] !== ours.rgb[q + 2]) differing++;
+    }
+    expect(differing).toBe(0);
   });
 
   it('lowers the scale of a figure that would exceed maxPixels', async () => {
