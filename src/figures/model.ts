@@ -95,6 +95,12 @@ export interface Axis {
 
 export interface LegendEntry {
   label: string;
+  /**
+   * Text the legend makes room for when wider than `label`: the widest the label can be (e.g.
+   * "left (n=0000)"), so a row whose count has more digits leaves the figure's columns, and every
+   * cached row, as they were.
+   */
+  reserve?: string;
   color: string;
   mark: 'line' | 'band' | 'point' | 'bar' | 'tick';
   dash?: readonly number[];

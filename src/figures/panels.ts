@@ -19,6 +19,10 @@ export function format3(v: number): string {
 }
 
 const withN = (label: string, n?: number) => (n === undefined ? label : `${label} (n=${n})`);
+// Room a legend keeps for labels whose digits vary between sessions (LegendEntry.reserve): counts
+// up to 4 digits (as wide as "(no data)" or wider), and format3's values between ±10.
+const countRoom = (label: string) => `${label} (n=0000)`;
+const VALUE_ROOM = '−0.000';
 
 function colorsFor(count: number, palette?: OrderedPalette | readonly string[]): readonly string[] {
   if (palette === 'mako' || palette === 'vlag') return orderedColors(count, palette);
@@ -82,7 +86,12 @@ export function psthPanel(input: PsthInput): Panel {
       bands.push({ type: 'band', x: input.time, lo: offset(g.mean, g.sem, -1), hi: offset(g.mean, g.sem, 1), color, opacity: 0.2 });
     }
     if (present) lines.push({ type: 'line', x: input.time, y: g.mean, color, width: 1.6 });
-    legend.push({ label: present ? withN(g.label, g.n) : `${g.label} (${NO_DATA})`, color, mark: g.sem ? 'band' : 'line' });
+    legend.push({
+      label: present ? withN(g.label, g.n) : `${g.label} (${NO_DATA})`,
+      reserve: g.n === undefined ? undefined : countRoom(g.label),
+      color,
+      mark: g.sem ? 'band' : 'line',
+    });
   });
   layers.push(...bands, ...lines);
   const event = input.event === undefined ? 0 : input.event;
@@ -219,7 +228,7 @@ export function scatterFitPanel(input: ScatterFitInput): Panel {
   for (const side of sides) {
     const { slope, line } = fitLine(side.x, side.y, side.color, 2);
     if (line) layers.push(line);
-    legend.push({ label: `${side.name}: slope = ${format3(slope)}`, color: side.color, mark: 'line' });
+    legend.push({ label: `${side.name}: slope = ${format3(slope)}`, reserve: `${side.name}: slope = ${VALUE_ROOM}`, color: side.color, mark: 'line' });
   }
   layers.push({ type: 'rule', axis: 'x', value: split, color: COLORS.reference, dash: [4, 3], width: 0.8 });
   const any = sides[0].x.length + sides[1].x.length > 0;
@@ -279,7 +288,7 @@ export function slopeOverTimePanel(input: SlopeOverTimeInput): Panel {
     const { line } = fitLine(x, y, color, 1.6);
     if (line) layers.push(line);
     const label = input.series.length === 1 ? s.label : `${s.label}: mean = ${format3(mean)}`;
-    legend.push({ label, color, mark: 'point' });
+    legend.push({ label, reserve: input.series.length === 1 ? undefined : `${s.label}: mean = ${VALUE_ROOM}`, color, mark: 'point' });
   });
   layers.push({ type: 'rule', axis: 'y', value: 0, color: COLORS.reference, dash: [4, 3], width: 0.8 });
   const title =
@@ -450,7 +459,7 @@ export function histogramPanel(input: HistogramInput): Panel {
       counts[b]++;
       total++;
     }
-    legend.push({ label: `${g.label} (n=${total})`, color, mark: 'band' });
+    legend.push({ label: `${g.label} (n=${total})`, reserve: countRoom(g.label), color, mark: 'band' });
     if (!total) return;
     // outline as a staircase: each bin contributes its two edges at its count
     const x = new Float64Array(2 * nb);

@@ -394,17 +394,23 @@ interface PanelPlan {
   xLabels: string[][];
 }
 
+// A column is as wide as its widest row's y labels and legend, so a row with wider ones moves
+// every row of the figure, and an incremental run redraws them all. So y labels get at least the
+// room of "−0.00" (a new session's "−0.25" where the others had "0.5" moves nothing), and legend
+// entries the room of their `reserve` text (counts and means whose digits vary between runs).
+const Y_LABELS_FLOOR = textWidth('−0.00', SIZE.tick);
+
 function planPanel(panel: Panel, defaultW: number, defaultH: number): PanelPlan {
   const w = panel.width ?? defaultW;
   const h = panel.height ?? defaultH;
   const { x, y } = layerExtents(panel.layers);
   const sx = scaleFor(panel.x, axisDomain(panel.x, x), w, false);
   const sy = scaleFor(panel.y, axisDomain(panel.y, y), h, true);
-  const tickWidth = Math.max(0, ...sy.ticks.map((t) => textWidth(t.label, SIZE.tick)));
+  const tickWidth = Math.max(Y_LABELS_FLOOR, ...sy.ticks.map((t) => textWidth(t.label, SIZE.tick)));
   const left = tickWidth + TICK + 4 + (panel.y.title ? SIZE.axisTitle + 6 : 0);
   const legend = panel.legend ?? [];
   const legendWidth = legend.length
-    ? 10 + LEGEND_SWATCH + Math.max(...legend.map((e) => textWidth(e.label, SIZE.legend)))
+    ? 10 + LEGEND_SWATCH + Math.max(...legend.map((e) => Math.max(textWidth(e.label, SIZE.legend), e.reserve ? textWidth(e.reserve, SIZE.legend) : 0)))
     : 0;
   const band = panel.x.scale === 'band' ? w / Math.max(panel.x.categories?.length ?? 1, 1) : Infinity;
   const xLabels = sx.ticks.map((t) => (band < Infinity ? wrap(t.label, band - 4) : [t.label]));

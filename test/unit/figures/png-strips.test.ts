@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { composeFigure, renderFigure, renderSvg, type BlobCache } from '../../../src/figures/index.js';
+import { composeFigure, psthPanel, renderFigure, renderSvg, slopeOverTimePanel, type BlobCache, type FigureRow } from '../../../src/figures/index.js';
 import { renderStrips } from '../../../src/figures/png.js';
 import { adler32Combine, assemblePng, deserializeStrip, encodeStrip as encodeWith, serializeStrip } from '../../../src/figures/png-strips.js';
 
 /** RGBA pixels as a strip, as the rasteriser workers make one (from a copy: it encodes in place). */
 const encodeStrip = (rgba: Uint8Array, width: number, height: number) => encodeWith(rgba.slice(), width, height, zlib);
 import { decodePng } from '../../support/png-decode.js';
-import { sessionRow } from './samples.js';
+import { sessionRow, time } from './samples.js';
 
 /** Adler-32 as zlib computes it: the last 4 bytes of a zlib stream. */
 const adler32 = (data: Uint8Array) => {
@@ -116,6 +116,39 @@ describe('renderFigure, row by row', () => {
     }
     expect(pixels).toBeLessThan(a.width * a.height * 1e-4);
     expect(worst).toBeLessThanOrEqual(32);
+  });
+
+  it('a new row with more digits in its counts and means, a "no data" group or "−0.25" labels moves no column: only it is drawn', async () => {
+    // Columns take their widest row's y labels and legend: without room kept for these, the new
+    // row would widen a column and every cached row would be drawn again.
+    const row = (n: number, mean: number, amplitude: number): FigureRow => ({
+      title: `session with n=${n}`,
+      panels: [
+        psthPanel({
+          title: 'choice side',
+          time,
+          groups: [
+            { label: 'left', mean: Float64Array.from(time, (t) => amplitude * Math.sin(t)), sem: new Float64Array(time.length).fill(0.05), n },
+            { label: 'ignore', mean: new Float64Array(time.length).fill(n > 999 ? NaN : 0.1), n: 3 },
+          ],
+        }),
+        slopeOverTimePanel({
+          dates: [0, 864e5, 1728e5],
+          series: [
+            { label: 'slope (RPE ≥ 0)', slope: [mean, mean / 2, mean] },
+            { label: 'slope (RPE < 0)', slope: [-mean, 0, mean] },
+          ],
+        }),
+      ],
+    });
+    const rows = [row(12, 0.012, 0.5), row(45, 0.02, 0.6), row(80, 0.03, 0.4)];
+    const cache = new MemoryCache();
+    await renderFigure(composeFigure({ title: 'growing', rows }), { cache });
+    const before = cache.puts;
+    const grown = await renderFigure(composeFigure({ title: 'growing', rows: [...rows, row(1234, -1.234, 0.25)] }), { cache });
+    expect(cache.puts - before).toBe(1);
+    const fresh = await renderFigure(composeFigure({ title: 'growing', rows: [...rows, row(1234, -1.234, 0.25)] }));
+    expect(Buffer.concat(grown.png).equals(Buffer.concat(fresh.png))).toBe(true);
   });
 
   it('with a cache, a figure that gained a row draws only that row, and the PNG is the same as uncached', async () => {
