@@ -1,7 +1,8 @@
 // Child of bench/analysis.ts: one mouse through the real activities on local-folder stores
-// (bench/lib/local-run.ts), then, if asked, the same mouse with one more session (incremental:
-// the known sessions' partials come from the cache). Reports step times, per-session read
-// times, our fitted parameters (for the reference's forward pass) and the peak RSS.
+// (bench/lib/local-run.ts), then, if asked, incremental runs: the mouse gains one session per run,
+// as a mouse does day by day (each run's known sessions and drawn figure rows come from the
+// cache). Reports step times, per-session read times, our fitted parameters (for the reference's
+// forward pass) and the peak RSS.
 import { decodePartial } from '../../src/analyses/codec.js';
 import type { SessionPartial } from '../../src/analyses/grouped-photometry/session.js';
 import { localRuntime, planJob, runMouse, type JobSpec, type MouseRun } from '../lib/local-run.js';
@@ -10,13 +11,13 @@ import { childArgs, emit, peakRssMb } from './emit.js';
 export interface AnalysisArgs {
   root: string;
   job: JobSpec;
-  /** A session file added for the incremental run. */
-  extra?: string;
+  /** Session files added one per incremental run: run k analyses the job's sessions and extra[0..k]. */
+  extra?: string[];
 }
 
 export interface AnalysisReport {
   full: Pick<MouseRun, 'ms' | 'sessionMs'> & { readMs: number[]; outputs: number };
-  incremental?: Pick<MouseRun, 'ms'> & { fromCache: number; computed: number; peakRssMb: number };
+  incremental?: { runs: (Pick<MouseRun, 'ms'> & { sessions: number; fromCache: number; computed: number })[]; peakRssMb: number };
   /** Our fit per ses_idx, as grouped_pipeline.py reads it. */
   params: Record<string, { model: string; params: Record<string, number> }>;
   /** Peak RSS of the full run (the incremental run's, in the same process after it, is reported with it). */
@@ -38,10 +39,15 @@ const report: AnalysisReport = {
   params,
   peakRssMb: peakRssMb(),
 };
-if (args.extra) {
-  const grown = await runMouse(local.activities, await planJob(`${args.root}/jobs-grown`, { ...args.job, sessions: [...args.job.sessions, args.extra] }, codeVersion));
-  const fromCache = grown.sessions.filter((s) => s.fromCache).length;
-  report.incremental = { ms: grown.ms, fromCache, computed: grown.sessions.length - fromCache, peakRssMb: peakRssMb() };
+if (args.extra?.length) {
+  const runs: NonNullable<AnalysisReport['incremental']>['runs'] = [];
+  for (let k = 1; k <= args.extra.length; k++) {
+    const job = { ...args.job, sessions: [...args.job.sessions, ...args.extra.slice(0, k)] };
+    const grown = await runMouse(local.activities, await planJob(`${args.root}/jobs-grown-${k}`, job, codeVersion));
+    const fromCache = grown.sessions.filter((s) => s.fromCache).length;
+    runs.push({ ms: grown.ms, sessions: grown.sessions.length, fromCache, computed: grown.sessions.length - fromCache });
+  }
+  report.incremental = { runs, peakRssMb: peakRssMb() };
 }
 await local.runtime.close();
 emit(report);
