@@ -276,7 +276,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       const copies: Promise<void>[] = [];
       for (const [i, key] of args.partialKeys.entries()) {
         const cached = await partials[i];
-        inputs.push({ uri: args.sessions[i].uri, partial: cached.partial });
+        inputs.push({ uri: args.sessions[i].uri, partial: cached.partial, id: key });
         for (const f of cached.files) {
           const copy = limit(() => deps.results.copy(`${sessionFilesPrefix(key)}${f.name}`, outputPrefix(w) + f.name));
           copy.catch(() => undefined); // reported by the Promise.all below, not as unhandled meanwhile

@@ -34,6 +34,11 @@ export interface SessionPartialInput<P> {
   /** The session's URI, for messages and tables. */
   uri: string;
   partial: P;
+  /**
+   * Names the partial's content where known (its cache key: the session's fingerprint, the
+   * per-session parameters, the code version): figure rows drawn from it alone are cached under it.
+   */
+  id?: string;
 }
 
 /**

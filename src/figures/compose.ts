@@ -3,10 +3,10 @@ import { createHash, hash, type Hash } from 'node:crypto';
 import { limiter } from '../concurrency.js';
 import { collectGarbage } from '../memory.js';
 import { RASTERISER_ID } from './assets.js';
-import type { Figure, FigureRow } from './model.js';
+import type { Figure, FigureRow, KeyedRow } from './model.js';
 import { renderStrips, scaleFor, type PngOptions } from './png.js';
 import { deserializeStrip, pngParts, serializeStrip, type PngStrip } from './png-strips.js';
-import { blockDocument, layoutFigure, layoutSvgBytes, planFigure } from './svg.js';
+import { blockDocument, layoutFigure, layoutSvgBytes, planFigure, type RowSummary } from './svg.js';
 
 export interface FigureTitleParts {
   subject: string;
@@ -25,17 +25,17 @@ export function figureTitle(parts: FigureTitleParts): string {
 export interface ComposeInput {
   title: string;
   subtitle?: string;
-  rows: readonly FigureRow[];
+  rows: readonly (FigureRow | KeyedRow)[];
   panelWidth?: number;
   panelHeight?: number;
 }
 
-/** A figure of rows × panels with a figure title and row titles (e.g. session or week). */
+/** A figure of rows × panels with a figure title and row titles (e.g. session or week). Empty rows are left out (keyed rows are kept: they are not built here). */
 export function composeFigure(input: ComposeInput): Figure {
   for (const dim of [input.panelWidth, input.panelHeight]) {
     if (dim !== undefined && !(dim >= 40)) throw new RangeError(`composeFigure: panel size ${dim} px is too small`);
   }
-  return { ...input, rows: input.rows.filter((row) => row.panels.length > 0 || row.title) };
+  return { ...input, rows: input.rows.filter((row) => 'build' in row || row.panels.length > 0 || row.title) };
 }
 
 /**
@@ -97,31 +97,53 @@ function hashModel(h: Hash, model: unknown): void {
   h.update(text);
 }
 
-/** A cached row body: the sha256 of the text, a newline, the text (a damaged entry is redrawn). */
-function decodeBody(bytes: Uint8Array | undefined): string | undefined {
+/** A cached text (a row's body or summary): its sha256, a newline, the text. */
+const encodeEntry = (text: string) => new TextEncoder().encode(`${hash('sha256', text)}\n${text}`);
+
+/** The text encodeEntry stored, or undefined for a damaged entry (the row is then made again). */
+function decodeEntry(bytes: Uint8Array | undefined): string | undefined {
   if (!bytes) return undefined;
   const text = new TextDecoder().decode(bytes);
   const body = text.slice(65);
   return text[64] === '\n' && hash('sha256', body) === text.slice(0, 64) ? body : undefined;
 }
 
+function decodeSummary(bytes: Uint8Array | undefined): RowSummary | undefined {
+  const text = decodeEntry(bytes);
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as RowSummary);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * SVG text and PNG bytes of a figure. The PNG is drawn row by row (never one tall pixmap) and
  * each row's PNG strip is cached under the hash of what it depends on: its SVG document, the
  * scale and the rasteriser. With the cache's code version, each row's SVG is cached too, under
- * the hash of the row's model and its place in the figure, so unchanged rows are not redrawn.
+ * the hash of the row's model (or a KeyedRow's key) and its place in the figure, so unchanged
+ * rows are not redrawn; a KeyedRow's layout summary is cached under its key, so it is not even
+ * built.
  */
 export async function renderFigure(figure: Figure, options: RenderOptions = {}): Promise<RenderedFigure> {
   const { cache } = options;
-  const plan = planFigure(figure);
-  const bodyKeys = cache?.codeVersion
-    ? figure.rows.map((row, r) => {
-        const h = createHash('sha256').update(`svg row\n${cache.codeVersion}\n${plan.rowContext[r]}\n`);
-        hashModel(h, row);
-        return h.digest('hex');
-      })
-    : [];
-  const bodies = await Promise.all(bodyKeys.map(async (key) => decodeBody(await cache!.get(key))));
+  const version = cache?.codeVersion;
+  const dims = `${figure.panelWidth ?? ''} ${figure.panelHeight ?? ''}`;
+  const summaryKeys = figure.rows.map((row) =>
+    version !== undefined && 'build' in row ? hash('sha256', `row summary\n${version}\n${dims}\n${row.key}`) : undefined,
+  );
+  const summaries = await Promise.all(summaryKeys.map(async (key) => (key ? decodeSummary(await cache!.get(key)) : undefined)));
+  const plan = planFigure(figure, summaries);
+  const bodyKeys =
+    version !== undefined
+      ? figure.rows.map((row, r) => {
+          const h = createHash('sha256').update(`svg row\n${version}\n${plan.rowContext[r]}\n`);
+          if ('build' in row) h.update(`key ${row.key}`);
+          else hashModel(h, row);
+          return h.digest('hex');
+        })
+      : [];
+  const bodies = await Promise.all(bodyKeys.map(async (key) => decodeEntry(await cache!.get(key))));
   const layout = layoutFigure(plan, bodies);
   const scale = scaleFor(layout.width, layout.height, options);
   const docs = layout.blocks.map((b) => blockDocument(layout, b));
@@ -148,13 +170,17 @@ export async function renderFigure(figure: Figure, options: RenderOptions = {}):
   // A few at a time, each encoded when its turn comes: all at once, a 100-row figure's encoded
   // bodies were ~12 MB more at its peak.
   const putting = limiter(4);
-  await Promise.all(
-    bodyKeys.map((key, r) => {
+  await Promise.all([
+    ...bodyKeys.map((key, r) => {
       if (bodies[r] !== undefined) return;
       const body = layout.blocks[r + 1].body; // block 0 is the title
-      return putting(() => cache!.put(key, new TextEncoder().encode(`${hash('sha256', body)}\n${body}`)));
+      return putting(() => cache!.put(key, encodeEntry(body)));
     }),
-  );
+    ...summaryKeys.map((key, r) => {
+      if (key === undefined || summaries[r] !== undefined) return;
+      return putting(() => cache!.put(key, encodeEntry(JSON.stringify(plan.rows[r].summary))));
+    }),
+  ]);
   // Before a large figure is assembled: the garbage left since the last collection (its rows'
   // layout and documents, cache reads) would add to that peak, the highest of a 100-session run.
   if (figure.rows.length >= LARGE_FIGURE_ROWS) collectGarbage(ASSEMBLY_GARBAGE);

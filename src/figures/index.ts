@@ -4,6 +4,7 @@ export type {
   BarsLayer,
   Figure,
   FigureRow,
+  KeyedRow,
   Layer,
   LegendEntry,
   LineLayer,

@@ -124,10 +124,21 @@ export interface FigureRow {
   panels: readonly Panel[];
 }
 
+/**
+ * A row named by what it is made from instead of given whole: `key` must differ whenever the row
+ * would (e.g. a hash of the session partial, the parameters and the title it is drawn from).
+ * With a cache, a key seen before is neither built nor drawn again: a 100-session figure that
+ * gained a session builds one row.
+ */
+export interface KeyedRow {
+  key: string;
+  build(): FigureRow;
+}
+
 export interface Figure {
   title: string;
   subtitle?: string;
-  rows: readonly FigureRow[];
+  rows: readonly (FigureRow | KeyedRow)[];
   /** Plot-area size of every panel, in px (default 250 × 170). */
   panelWidth?: number;
   panelHeight?: number;

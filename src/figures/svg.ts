@@ -4,7 +4,7 @@
 // bundled font, so the PNG has the spacing the layout planned.
 import { scaleLinear, scaleUtc } from 'd3-scale';
 import { FONT_FAMILY, textOutline, textWidth } from './assets.js';
-import type { Axis, Figure, FigureRow, Layer, LegendEntry, Panel, Values } from './model.js';
+import type { Axis, Figure, FigureRow, KeyedRow, Layer, LegendEntry, Panel, Values } from './model.js';
 import { COLORS } from './palette.js';
 
 const SIZE = { tick: 10, axisTitle: 11, panelTitle: 12, rowTitle: 13, title: 16, subtitle: 12, legend: 10 };
@@ -493,10 +493,41 @@ export interface FigureLayout {
   blocks: FigureBlock[];
 }
 
+/**
+ * What laying out a row needs of it, without its data: its title and, per panel, its size, room
+ * for y labels and legend, and which legend it shows. Enough to place every other row, so a row
+ * drawn before (KeyedRow) is neither built nor planned again.
+ */
+export interface RowSummary {
+  title?: string;
+  panels: {
+    w: number;
+    h: number;
+    left: number;
+    legendWidth: number;
+    legendHeight: number;
+    /** The legend's entries, to tell whether it repeats the one above it. */
+    legendKey: string;
+    /** Tick-label lines below the first (wrapped category names). */
+    extraLines: number;
+    titled: boolean;
+  }[];
+}
+
+interface RowPlan {
+  summary: RowSummary;
+  /** The panels planned for drawing; made when the row is drawn (drawRow) if not already. */
+  panels?: PanelPlan[];
+}
+
 /** A figure's panels planned (scales, ticks, column positions): everything but drawing the rows. */
 export interface FigurePlan {
   figure: Figure;
-  plans: PanelPlan[][];
+  rows: RowPlan[];
+  /** Per row and column: the panel shows its legend (it has one, unlike the panel above it). */
+  showLegend: boolean[][];
+  defaultW: number;
+  defaultH: number;
   colX: number[];
   colLeft: number[];
   /** Right edge of the last column, before the margin. */
@@ -508,22 +539,49 @@ export interface FigurePlan {
   rowContext: string[];
 }
 
-export function planFigure(figure: Figure): FigurePlan {
+/** The row a figure's entry stands for (a KeyedRow is built here). */
+export const rowOf = (row: FigureRow | KeyedRow): FigureRow => ('build' in row ? row.build() : row);
+
+function planRow(row: FigureRow, defaultW: number, defaultH: number): RowPlan {
+  const panels = row.panels.map((p) => planPanel(p, defaultW, defaultH));
+  const summary: RowSummary = {
+    title: row.title,
+    panels: panels.map((p) => ({
+      w: p.w,
+      h: p.h,
+      left: p.left,
+      legendWidth: p.legendWidth,
+      legendHeight: p.legendHeight,
+      legendKey: p.showLegend ? legendKey(p.panel.legend) : '',
+      extraLines: extraLabelLines(p),
+      titled: Boolean(p.panel.title),
+    })),
+  };
+  return { summary, panels };
+}
+
+/**
+ * Plans a figure. `summaries[r]`, where given, stands for row r (from a cache): a KeyedRow with
+ * one is not built. Every other row is built and planned.
+ */
+export function planFigure(figure: Figure, summaries: readonly (RowSummary | undefined)[] = []): FigurePlan {
   const defaultW = figure.panelWidth ?? 250;
   const defaultH = figure.panelHeight ?? 170;
-  const plans = figure.rows.map((row) => row.panels.map((p) => planPanel(p, defaultW, defaultH)));
+  const rows = figure.rows.map((row, r): RowPlan => {
+    const known = summaries[r];
+    return known && 'build' in row ? { summary: known } : planRow(rowOf(row), defaultW, defaultH);
+  });
 
   // A legend identical to the one just above it in the same column is not repeated.
-  plans.forEach((row, r) =>
-    row.forEach((plan, c) => {
-      const above = plans[r - 1]?.[c];
-      if (above && legendKey(above.panel.legend) === legendKey(plan.panel.legend)) plan.showLegend = false;
-    }),
+  const showLegend = rows.map(({ summary }, r) =>
+    summary.panels.map((p, c) => p.legendKey !== '' && p.legendKey !== rows[r - 1]?.summary.panels[c]?.legendKey),
   );
 
   // Columns line up across rows: each takes its widest y labels, plot and legend.
-  const columns = Math.max(0, ...plans.map((row) => row.length));
-  const colMax = (c: number, f: (p: PanelPlan) => number) => Math.max(0, ...plans.map((row) => (row[c] ? f(row[c]) : 0)));
+  const columns = Math.max(0, ...rows.map((row) => row.summary.panels.length));
+  type Panel = RowSummary['panels'][number];
+  const colMax = (c: number, f: (p: Panel) => number) =>
+    Math.max(0, ...rows.map(({ summary }) => (summary.panels[c] ? f(summary.panels[c]) : 0)));
   const colX: number[] = [];
   const colLeft: number[] = [];
   let x = GAP.margin;
@@ -532,18 +590,20 @@ export function planFigure(figure: Figure): FigurePlan {
     colX.push(x);
     x += colLeft[c] + colMax(c, (p) => p.w) + colMax(c, (p) => p.legendWidth) + GAP.column;
   }
-  const rowContext = plans.map((row) =>
-    JSON.stringify([defaultW, defaultH, row.map((p, c) => [colX[c], colLeft[c], p.showLegend])]),
+  const rowContext = rows.map(({ summary }, r) =>
+    JSON.stringify([defaultW, defaultH, summary.panels.map((_, c) => [colX[c], colLeft[c], showLegend[r][c]])]),
   );
-  return { figure, plans, colX, colLeft, right: x - GAP.column, rowContext };
+  return { figure, rows, showLegend, defaultW, defaultH, colX, colLeft, right: x - GAP.column, rowContext };
 }
 
 function drawRow(plan: FigurePlan, r: number): string {
-  const row = plan.figure.rows[r];
+  const row = plan.rows[r];
+  row.panels ??= planRow(rowOf(plan.figure.rows[r]), plan.defaultW, plan.defaultH).panels!;
   const body: string[] = [];
-  if (row.title) body.push(text(GAP.margin, ROW_TITLE_Y, row.title, { size: SIZE.rowTitle, bold: true }));
-  const top = rowTop(row);
-  plan.plans[r].forEach((p, c) => {
+  if (row.summary.title) body.push(text(GAP.margin, ROW_TITLE_Y, row.summary.title, { size: SIZE.rowTitle, bold: true }));
+  const top = rowTop(row.summary);
+  row.panels.forEach((p, c) => {
+    p.showLegend = plan.showLegend[r][c];
     body.push(`<g transform="translate(${num(plan.colX[c] + plan.colLeft[c])} ${num(top)})">${drawPanel(p)}</g>`);
   });
   return body.join('');
@@ -551,7 +611,7 @@ function drawRow(plan: FigurePlan, r: number): string {
 
 const ROW_TITLE_Y = SIZE.rowTitle + 8;
 /** Where a row's panels start below its top: under its title, and room for panel titles. */
-const rowTop = (row: FigureRow) => (row.title ? ROW_TITLE_Y : 0) + (row.panels.some((p) => p.title) ? 24 : 10);
+const rowTop = (row: RowSummary) => (row.title ? ROW_TITLE_Y : 0) + (row.panels.some((p) => p.titled) ? 24 : 10);
 
 /**
  * The figure's layout: columns aligned across rows, then one block per row under the title.
@@ -559,8 +619,8 @@ const rowTop = (row: FigureRow) => (row.title ? ROW_TITLE_Y : 0) + (row.panels.s
  * cache), and is used instead of drawing it.
  */
 export function layoutFigure(figure: Figure | FigurePlan, bodies: readonly (string | undefined)[] = []): FigureLayout {
-  const plan = 'plans' in figure ? figure : planFigure(figure);
-  const { rows, title, subtitle } = plan.figure;
+  const plan = 'rowContext' in figure ? figure : planFigure(figure);
+  const { title, subtitle } = plan.figure;
   const bottom = TICK + LINE + 20;
 
   // Blocks start and end on whole px, so each can be drawn alone and the pieces tile.
@@ -577,11 +637,11 @@ export function layoutFigure(figure: Figure | FigurePlan, bodies: readonly (stri
   let top = Math.ceil(y + 10);
   blocks.push({ y: 0, height: top, body: header.join('') });
 
-  rows.forEach((row, r) => {
+  plan.rows.forEach(({ summary: row }, r) => {
     if (row.title) width = Math.max(width, GAP.margin + textWidth(row.title, SIZE.rowTitle, true));
     const rowHeight = Math.max(
       0,
-      ...plan.plans[r].map((p) => Math.max(p.h + bottom + extraLabelLines(p) * LINE, p.showLegend ? p.legendHeight : 0)),
+      ...row.panels.map((p, c) => Math.max(p.h + bottom + p.extraLines * LINE, plan.showLegend[r][c] ? p.legendHeight : 0)),
     );
     // Every row ends alike (a footer block adds the bottom margin), so a row drawn as the last
     // one is still right, and cached, once another row comes after it.
@@ -589,7 +649,7 @@ export function layoutFigure(figure: Figure | FigurePlan, bodies: readonly (stri
     blocks.push({ y: top, height, body: bodies[r] ?? drawRow(plan, r) });
     top += height;
   });
-  const footer = rows.length > 0 ? GAP.margin - GAP.row : GAP.margin;
+  const footer = plan.rows.length > 0 ? GAP.margin - GAP.row : GAP.margin;
   blocks.push({ y: top, height: footer, body: '' });
   top += footer;
 

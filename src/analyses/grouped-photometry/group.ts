@@ -1,9 +1,11 @@
 // Group stage of the grouped photometry analysis: one mouse's session partials in; sessions
 // de-duplicated and ordered by date, weeks, last-N selection, per-mouse tables, figures and the
 // run summary out.
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { limiter } from '../../concurrency.js';
-import { LARGE_FIGURE_ROWS } from '../../figures/index.js';
+import { LARGE_FIGURE_ROWS, type FigureRow, type KeyedRow } from '../../figures/index.js';
+import { canonicalJson } from '../../schemas/canonical-json.js';
 import { getTimeArray } from '../../science/photometry.js';
 import { PSTH_RATE } from '../../science/psth.js';
 import { weekInterval } from '../../science/trials.js';
@@ -74,6 +76,7 @@ interface Used {
   uri: string;
   p: SessionPartial;
   week: number;
+  id?: string;
 }
 
 /**
@@ -109,7 +112,7 @@ export function selectSessions(inputs: readonly SessionPartialInput<SessionParti
     sessions = sessions.slice(-spec.last_N_sess);
   }
   const start = sessions.length ? sessions[0].partial.sessionDate : '';
-  const used: Used[] = sessions.map((s) => ({ uri: s.uri, p: s.partial, week: weekInterval(s.partial.sesIdx, start) }));
+  const used: Used[] = sessions.map((s) => ({ uri: s.uri, p: s.partial, week: weekInterval(s.partial.sesIdx, start), id: s.id }));
   return { used, skipped };
 }
 
@@ -199,6 +202,11 @@ export async function runGroup(
   };
   const channelTitle = (key: string) => `${key} (${spec.channels[key]})`;
   const rowTitle = (u: Used) => `${u.p.sesIdx} · week ${u.week}`;
+  // A row drawn from one session's partial is keyed by it, the parameters and the row's own
+  // arguments (the cache adds the code version): an incremental run builds the new session's rows only.
+  const specJson = canonicalJson(spec);
+  const sessionRow = (u: Used, args: unknown[], build: () => FigureRow): FigureRow | KeyedRow =>
+    u.id === undefined ? build() : { key: hash('sha256', canonicalJson([u.id, specJson, ...args])), build };
 
   if (withPhotometry.length > 0) {
     if (spec.plot_types.includes('avg_lastN_sess')) {
@@ -217,7 +225,7 @@ export async function runGroup(
         addFigure(`all_sess_PSTH_${subject}_${key}_${loc}`, has.length, () => ({
           title: `subject ${subject} · ${channelTitle(key)} · all sessions`,
           subtitle: 'mean ± SEM across trials of each session (n = trials)',
-          rows: has.map((u) => psthRow([u.p], key, time, spec, rowTitle(u))),
+          rows: has.map((u) => sessionRow(u, ['psth', key, rowTitle(u)], () => psthRow([u.p], key, time, spec, rowTitle(u)))),
         }));
       }
       if (spec.plot_types.includes('weekly')) {
@@ -242,7 +250,7 @@ export async function runGroup(
     addFigure(`behavior_${subject}`, used.length, () => ({
       title: `subject ${subject} · behaviour, ${used.length} session${used.length === 1 ? '' : 's'}`,
       subtitle: `model: ${spec.fitted_model} (our fit, seed ${spec.fit_seed})`,
-      rows: used.map((u) => behaviourRow(u.p)),
+      rows: used.map((u) => sessionRow(u, ['behaviour'], () => behaviourRow(u.p))),
     }));
   }
   await written;

@@ -198,6 +198,52 @@ describe('renderFigure, row by row', () => {
       expect(marks((await renderFigure(sessions(6), { cache })).svg)).toBe(5);
     });
 
+    // Rows named by what they are made from: the same rows as sessions(n), counted as they are built.
+    let built = 0;
+    const keyed = (n: number, last?: FigureRow) =>
+      composeFigure({
+        ...sessions(n),
+        rows: sessions(n).rows.map((row, r) => ({ key: `session ${r}${last && r === n - 1 ? ' (last)' : ''}`, build: () => (built++, r === n - 1 && last ? last : (row as FigureRow)) })),
+      });
+
+    it('keyed rows: a figure that gained a row builds and lays out that row only, and is the same as with every row given', async () => {
+      const cache = versioned('v1');
+      built = 0;
+      await renderFigure(keyed(4), { cache });
+      expect(built).toBe(4);
+      built = 0;
+      const grown = await renderFigure(keyed(5), { cache });
+      expect(built).toBe(1);
+      const whole = await renderFigure(sessions(5));
+      expect(grown.svg).toEqual(whole.svg);
+      expect(Buffer.concat(grown.png).equals(Buffer.concat(whole.png))).toBe(true);
+    });
+
+    it('keyed rows: a new row that moves the columns has the cached rows built and laid out again', async () => {
+      const cache = versioned('v1');
+      await renderFigure(keyed(3), { cache });
+      // A last row whose first panel has a wider legend than any before: every column moves.
+      const wide: FigureRow = { title: 'wide', panels: sessionRow(3).map((p, c) => (c === 0 ? { ...p, legend: [{ label: 'a much longer legend entry than the others', color: '#000', mark: 'line' as const }] } : p)) };
+      built = 0;
+      const drawn = await renderFigure(keyed(4, wide), { cache });
+      expect(built).toBe(4);
+      const whole = await renderFigure(composeFigure({ ...sessions(4), rows: [...sessions(3).rows, wide] }));
+      expect(drawn.svg).toEqual(whole.svg);
+    });
+
+    it('keyed rows: another code version, or a damaged summary, builds the rows again', async () => {
+      const cache = versioned('v1');
+      const first = await renderFigure(keyed(3), { cache });
+      cache.codeVersion = 'v2';
+      built = 0;
+      expect((await renderFigure(keyed(3), { cache })).svg).toEqual(first.svg);
+      expect(built).toBe(3);
+      for (const [k, v] of cache.map) if (text(v.subarray(65, 73)) === '{"title"') cache.map.set(k, v.slice(0, v.length - 3));
+      built = 0;
+      expect((await renderFigure(keyed(3), { cache })).svg).toEqual(first.svg);
+      expect(built).toBe(3);
+    });
+
     it('another code version, or a damaged entry, lays the rows out again', async () => {
       const cache = versioned('v1');
       const first = await renderFigure(sessions(3), { cache });
