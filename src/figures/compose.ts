@@ -100,18 +100,20 @@ function hashModel(h: Hash, model: unknown): void {
 /** A cached text (a row's body or summary): its sha256, a newline, the text. */
 const encodeEntry = (text: string) => new TextEncoder().encode(`${hash('sha256', text)}\n${text}`);
 
-/** The text encodeEntry stored, or undefined for a damaged entry (the row is then made again). */
-function decodeEntry(bytes: Uint8Array | undefined): string | undefined {
-  if (!bytes) return undefined;
-  const text = new TextDecoder().decode(bytes);
-  const body = text.slice(65);
-  return text[64] === '\n' && hash('sha256', body) === text.slice(0, 64) ? body : undefined;
+/**
+ * The UTF-8 text encodeEntry stored, as bytes (a row's body goes into the SVG file as it is), or
+ * undefined for a damaged entry (the row is then made again).
+ */
+function entryBytes(bytes: Uint8Array | undefined): Uint8Array | undefined {
+  if (!bytes || bytes.length < 65 || bytes[64] !== 0x0a) return undefined;
+  const text = bytes.subarray(65);
+  return hash('sha256', text) === new TextDecoder().decode(bytes.subarray(0, 64)) ? text : undefined;
 }
 
 function decodeSummary(bytes: Uint8Array | undefined): RowSummary | undefined {
-  const text = decodeEntry(bytes);
+  const text = entryBytes(bytes);
   try {
-    return text === undefined ? undefined : (JSON.parse(text) as RowSummary);
+    return text === undefined ? undefined : (JSON.parse(new TextDecoder().decode(text)) as RowSummary);
   } catch {
     return undefined;
   }
@@ -143,13 +145,17 @@ export async function renderFigure(figure: Figure, options: RenderOptions = {}):
           return h.digest('hex');
         })
       : [];
-  const bodies = await Promise.all(bodyKeys.map(async (key) => decodeEntry(await cache!.get(key))));
+  const bodies = await Promise.all(bodyKeys.map(async (key) => entryBytes(await cache!.get(key))));
   const layout = layoutFigure(plan, bodies);
   const scale = scaleFor(layout.width, layout.height, options);
   const docs = layout.blocks.map((b) => blockDocument(layout, b));
-  const keys = docs.map((doc) => {
+  // A row's document is its body (named by its body key) in a frame of the figure's width and
+  // the row's height, so that key stands for the body's text; other blocks hash their document.
+  const keys = docs.map((doc, b) => {
     const h = createHash('sha256').update(`${RASTERISER_ID}\n${scale}\n`);
-    for (const part of doc) h.update(part);
+    const bodyKey = bodyKeys[b - 1]; // block 0 is the title
+    if (bodyKey !== undefined) h.update(`${layout.width} ${layout.blocks[b].height} ${bodyKey}`);
+    else for (const part of doc) h.update(part);
     return h.digest('hex');
   });
   const strips: (PngStrip | undefined)[] = await Promise.all(
@@ -173,7 +179,7 @@ export async function renderFigure(figure: Figure, options: RenderOptions = {}):
   await Promise.all([
     ...bodyKeys.map((key, r) => {
       if (bodies[r] !== undefined) return;
-      const body = layout.blocks[r + 1].body; // block 0 is the title
+      const body = layout.blocks[r + 1].body as string; // block 0 is the title; drawn just now, so text
       return putting(() => cache!.put(key, encodeEntry(body)));
     }),
     ...summaryKeys.map((key, r) => {

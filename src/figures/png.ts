@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { collectGarbage } from '../memory.js';
 import { FONT_FAMILY, FONT_FILES, RESVG_MODULE } from './assets.js';
 import { assemblePng, chunk, encodeStrip, scanlines, type PngStrip } from './png-strips.js';
-import { outlineText } from './svg.js';
+import { outlineText, svgText, type SvgPiece } from './svg.js';
 
 export interface PngOptions {
   /** Pixels per SVG px (default 2, print-sharp text). */
@@ -214,18 +214,18 @@ const COLLECT_BYTES = 32 * 2 ** 20;
 /**
  * Draws each SVG document (all of one width) at `scale` as a PNG strip, text outlined first
  * (outlineText); `onStrip` receives each as it is done (e.g. to cache it), not necessarily in
- * order. A document given in parts is joined only when its turn comes: a 100-row figure's
- * documents all at once are ~12 M characters.
+ * order. A document given in parts (text or UTF-8 bytes) is joined only when its turn comes: a
+ * 100-row figure's documents all at once are ~12 M characters.
  */
 export async function renderStrips(
-  svgs: readonly (string | readonly string[])[],
+  svgs: readonly (string | readonly SvgPiece[])[],
   scale: number,
   onStrip?: (i: number, s: PngStrip) => Promise<void>,
 ): Promise<PngStrip[]> {
   const strips: PngStrip[] = new Array(svgs.length);
   await Promise.all(
     svgs.map(async (svg, i) => {
-      strips[i] = await pool.draw(() => outlineText(typeof svg === 'string' ? svg : svg.join('')), scale);
+      strips[i] = await pool.draw(() => outlineText(typeof svg === 'string' ? svg : svgText(svg)), scale);
       collectGarbage(COLLECT_BYTES);
       await onStrip?.(i, strips[i]);
     }),

@@ -479,12 +479,24 @@ function drawPanel(plan: PanelPlan): string {
   return out.join('');
 }
 
-/** A horizontal band of a figure: the title, or one row. `body` is drawn in the band's own coordinates. */
+/**
+ * A horizontal band of a figure: the title, or one row. `body` is drawn in the band's own
+ * coordinates; a row's body taken from a cache stays the UTF-8 bytes it was stored as.
+ */
 export interface FigureBlock {
   y: number;
   height: number;
-  body: string;
+  body: string | Uint8Array;
 }
+
+/** SVG text given as text or as its UTF-8 bytes. */
+export type SvgPiece = string | Uint8Array;
+
+/** Pieces of SVG joined as text. */
+export const svgText = (pieces: readonly SvgPiece[]): string => {
+  const decoder = new TextDecoder();
+  return pieces.map((p) => (typeof p === 'string' ? p : decoder.decode(p))).join('');
+};
 
 /** A figure laid out as blocks stacked top to bottom (whole px), `width` × `height` in all. */
 export interface FigureLayout {
@@ -618,7 +630,7 @@ const rowTop = (row: RowSummary) => (row.title ? ROW_TITLE_Y : 0) + (row.panels.
  * `bodies[r]`, where given, is row r's body as drawn before for the same row and context (a
  * cache), and is used instead of drawing it.
  */
-export function layoutFigure(figure: Figure | FigurePlan, bodies: readonly (string | undefined)[] = []): FigureLayout {
+export function layoutFigure(figure: Figure | FigurePlan, bodies: readonly (SvgPiece | undefined)[] = []): FigureLayout {
   const plan = 'rowContext' in figure ? figure : planFigure(figure);
   const { title, subtitle } = plan.figure;
   const bottom = TICK + LINE + 20;
@@ -670,15 +682,15 @@ function documentParts(width: number, height: number): [string, string] {
  * One block as a standalone SVG document of the figure's width (to be drawn on its own), in
  * three parts (document = their concatenation), so it can be hashed without being built.
  */
-export function blockDocument(layout: FigureLayout, block: FigureBlock): [string, string, string] {
+export function blockDocument(layout: FigureLayout, block: FigureBlock): [string, SvgPiece, string] {
   const [before, after] = documentParts(layout.width, block.height);
   return [before, block.body, after];
 }
 
 /** The pieces of a laid-out figure's standalone SVG document, in order. */
-function documentPieces(layout: FigureLayout): string[] {
+function documentPieces(layout: FigureLayout): SvgPiece[] {
   const [before, after] = documentParts(layout.width, layout.height);
-  const pieces = [before];
+  const pieces: SvgPiece[] = [before];
   for (const b of layout.blocks) {
     if (b.y === 0) pieces.push(b.body);
     else pieces.push(`<g transform="translate(0 ${b.y})">`, b.body, '</g>');
@@ -689,19 +701,22 @@ function documentPieces(layout: FigureLayout): string[] {
 
 /** A laid-out figure as one standalone SVG document. */
 export function layoutSvg(layout: FigureLayout): string {
-  return documentPieces(layout).join('');
+  return svgText(documentPieces(layout));
 }
 
 /**
- * layoutSvg's document as UTF-8 bytes, encoded piece by piece: a 100-row figure is never one
- * ~12 M-character string next to its bytes.
+ * layoutSvg's document as UTF-8 bytes, encoded piece by piece (cached rows' bytes copied as they
+ * are): a 100-row figure is never one ~12 M-character string next to its bytes.
  */
 export function layoutSvgBytes(layout: FigureLayout): Uint8Array {
   const pieces = documentPieces(layout);
-  const out = new Uint8Array(pieces.reduce((n, p) => n + Buffer.byteLength(p, 'utf8'), 0));
+  const out = new Uint8Array(pieces.reduce((n, p) => n + (typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length), 0));
   const encoder = new TextEncoder();
   let at = 0;
-  for (const p of pieces) at += encoder.encodeInto(p, out.subarray(at)).written;
+  for (const p of pieces) {
+    if (typeof p === 'string') at += encoder.encodeInto(p, out.subarray(at)).written;
+    else (out.set(p, at), (at += p.length));
+  }
   return out;
 }
 
