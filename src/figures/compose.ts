@@ -30,7 +30,10 @@ export interface ComposeInput {
   panelHeight?: number;
 }
 
-/** A figure of rows × panels with a figure title and row titles (e.g. session or week). Empty rows are left out (keyed rows are kept: they are not built here). */
+/**
+ * A figure of rows × panels with a figure title and row titles (e.g. session or week). Empty rows
+ * are left out; keyed rows are kept as they are (they are not built here).
+ */
 export function composeFigure(input: ComposeInput): Figure {
   for (const dim of [input.panelWidth, input.panelHeight]) {
     if (dim !== undefined && !(dim >= 40)) throw new RangeError(`composeFigure: panel size ${dim} px is too small`);
@@ -122,10 +125,10 @@ function decodeSummary(bytes: Uint8Array | undefined): RowSummary | undefined {
 /**
  * SVG text and PNG bytes of a figure. The PNG is drawn row by row (never one tall pixmap) and
  * each row's PNG strip is cached under the hash of what it depends on: its SVG document, the
- * scale and the rasteriser. With the cache's code version, each row's SVG is cached too, under
- * the hash of the row's model (or a KeyedRow's key) and its place in the figure, so unchanged
- * rows are not redrawn; a KeyedRow's layout summary is cached under its key, so it is not even
- * built.
+ * scale and the rasteriser. With the cache's code version, each row's SVG body is cached too,
+ * under the hash of the row's model (or a KeyedRow's key) and its place in the figure, and that
+ * key then names the row's document for its strip: unchanged rows are neither laid out nor drawn
+ * again. A KeyedRow's layout summary is cached under its key, so such a row is not even built.
  */
 export async function renderFigure(figure: Figure, options: RenderOptions = {}): Promise<RenderedFigure> {
   const { cache } = options;

@@ -409,9 +409,8 @@ function planPanel(panel: Panel, defaultW: number, defaultH: number): PanelPlan 
   const tickWidth = Math.max(Y_LABELS_FLOOR, ...sy.ticks.map((t) => textWidth(t.label, SIZE.tick)));
   const left = tickWidth + TICK + 4 + (panel.y.title ? SIZE.axisTitle + 6 : 0);
   const legend = panel.legend ?? [];
-  const legendWidth = legend.length
-    ? 10 + LEGEND_SWATCH + Math.max(...legend.map((e) => Math.max(textWidth(e.label, SIZE.legend), e.reserve ? textWidth(e.reserve, SIZE.legend) : 0)))
-    : 0;
+  const entryWidth = (e: LegendEntry) => Math.max(textWidth(e.label, SIZE.legend), e.reserve ? textWidth(e.reserve, SIZE.legend) : 0);
+  const legendWidth = legend.length ? 10 + LEGEND_SWATCH + Math.max(...legend.map(entryWidth)) : 0;
   const band = panel.x.scale === 'band' ? w / Math.max(panel.x.categories?.length ?? 1, 1) : Infinity;
   const xLabels = sx.ticks.map((t) => (band < Infinity ? wrap(t.label, band - 4) : [t.label]));
   return {
@@ -479,6 +478,9 @@ function drawPanel(plan: PanelPlan): string {
   return out.join('');
 }
 
+/** SVG text given as text or as its UTF-8 bytes. */
+export type SvgPiece = string | Uint8Array;
+
 /**
  * A horizontal band of a figure: the title, or one row. `body` is drawn in the band's own
  * coordinates; a row's body taken from a cache stays the UTF-8 bytes it was stored as.
@@ -486,11 +488,8 @@ function drawPanel(plan: PanelPlan): string {
 export interface FigureBlock {
   y: number;
   height: number;
-  body: string | Uint8Array;
+  body: SvgPiece;
 }
-
-/** SVG text given as text or as its UTF-8 bytes. */
-export type SvgPiece = string | Uint8Array;
 
 /** Pieces of SVG joined as text. */
 export const svgText = (pieces: readonly SvgPiece[]): string => {
@@ -552,7 +551,7 @@ export interface FigurePlan {
 }
 
 /** The row a figure's entry stands for (a KeyedRow is built here). */
-export const rowOf = (row: FigureRow | KeyedRow): FigureRow => ('build' in row ? row.build() : row);
+const rowOf = (row: FigureRow | KeyedRow): FigureRow => ('build' in row ? row.build() : row);
 
 function planRow(row: FigureRow, defaultW: number, defaultH: number): RowPlan {
   const panels = row.panels.map((p) => planPanel(p, defaultW, defaultH));
