@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { BlobCache } from '../figures/index.js';
 import type { SessionReadRequest, LoadedSession } from '../nwb/session.js';
 import type { AnalysisParameterSpec, SpecOutputBase } from '../schemas/analysis-spec.js';
+import type { Body } from '../stores/object-store.js';
 
 export interface AnalysisContext {
   subjectId: string;
@@ -27,7 +28,7 @@ export interface OutputFile {
   name: string;
   contentType: string;
   /** Bytes, text (UTF-8), or bytes in parts stored in order (e.g. a PNG as its strips), as ObjectStore.put takes them. */
-  body: Uint8Array | string | readonly Uint8Array[];
+  body: Body;
 }
 
 export interface SessionPartialInput<P> {
