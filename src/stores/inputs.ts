@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SessionRef } from '../workflows/analysis-types.js';
@@ -68,9 +68,11 @@ async function isZarrRoot(dir: string) {
   return (await stat(join(dir, '.zgroup')).catch(() => undefined))?.isFile() ?? false;
 }
 
-function localZarrRef(dir: string): SessionRef {
+function localZarrRef(location: string): SessionRef {
   // Thousands of chunk files per session, listed synchronously: ~4 ms for a session's ~700
   // entries, against ~30 ms through the thread pool (one round trip per directory and file).
+  const dir = resolve(location);
+  const under = dir.endsWith(sep) ? dir.length : dir.length + 1; // a root folder keeps its separator
   const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
   const lines: string[] = [];
   let size = 0;
@@ -78,11 +80,13 @@ function localZarrRef(dir: string): SessionRef {
     const p = join(f.parentPath, f.name);
     const st = statSync(p);
     size += st.size;
-    lines.push(`${relative(dir, p).split(sep).join('/')}\t${st.size}\t${st.mtimeMs}`);
+    // Entries lie under `dir` (absolute, normalised): their path relative to it is a slice
+    // (path.relative resolved both paths again, as costly as the stat).
+    lines.push(`${p.slice(under).replaceAll(sep, '/')}\t${st.size}\t${st.mtimeMs}`);
   }
   lines.sort();
   const newest = Math.max(0, ...lines.map((l) => Number(l.split('\t')[2])));
-  return { uri: pathToFileURL(resolve(dir)).href, size, mtime: new Date(newest).toISOString(), fingerprint: `zarr=${digest(lines)}` };
+  return { uri: pathToFileURL(dir).href, size, mtime: new Date(newest).toISOString(), fingerprint: `zarr=${digest(lines)}` };
 }
 
 function parseS3(uri: string) {
