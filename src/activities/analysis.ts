@@ -267,7 +267,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       };
       // Partials are read several at a time (on S3 each read is a round trip), decoded as they
       // come; per-session files are copied within the store (the bytes never pass through the
-      // worker), several at a time too.
+      // worker), several at a time too, while the group stage computes and draws (awaited last).
       const limit = limiter(8);
       const partials = args.partialKeys.map((key) =>
         limit(async () => decodePartial<CachedSession>(await deps.results.get(key), deps.results.uri(key))),
@@ -285,7 +285,6 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
         }
         heartbeat({ stage: 'copy', done: i + 1 });
       }
-      await Promise.all(copies);
       const warnings: string[] = [];
       heartbeat({ stage: 'group' });
       const context = {
@@ -299,6 +298,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       };
       const { files, summary } = await def.group(inputs, spec, context);
       for (const f of files) await store(f.name, f.body, f.contentType);
+      await Promise.all(copies);
       return { outputs, summary: def.summary.parse(summary) as unknown, warnings };
     },
 
