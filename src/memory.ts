@@ -5,16 +5,17 @@
 // Each collection costs 20-80 ms on a warm heap, so callers may ask for one only if the JS heap
 // and the buffers outside it have grown by some amount since the last: an incremental run, which
 // draws a few rows, then collects about once instead of a dozen times.
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 let gc: (() => void) | undefined;
 /** Heap and off-heap bytes in use after the last collection made here, or the lowest seen since. */
 let baseline = Infinity;
 
+// process.memoryUsage()'s heapUsed and external, without the RSS it also reads from /proc.
 const inUse = () => {
-  const { heapUsed, external } = process.memoryUsage();
-  return heapUsed + external;
+  const s = getHeapStatistics();
+  return s.used_heap_size + s.external_memory;
 };
 
 /** A full collection if what is in use grew by `minGrowth` bytes since the last (0: always); true if collected. */
