@@ -589,17 +589,21 @@ export function planFigure(figure: Figure, summaries: readonly (RowSummary | und
   );
 
   // Columns line up across rows: each takes its widest y labels, plot and legend.
-  const columns = Math.max(0, ...rows.map((row) => row.summary.panels.length));
-  type Panel = RowSummary['panels'][number];
-  const colMax = (c: number, f: (p: Panel) => number) =>
-    Math.max(0, ...rows.map(({ summary }) => (summary.panels[c] ? f(summary.panels[c]) : 0)));
-  const colX: number[] = [];
   const colLeft: number[] = [];
+  const colW: number[] = [];
+  const colLegend: number[] = [];
+  for (const { summary } of rows) {
+    summary.panels.forEach((p, c) => {
+      colLeft[c] = Math.max(colLeft[c] ?? 0, p.left);
+      colW[c] = Math.max(colW[c] ?? 0, p.w);
+      colLegend[c] = Math.max(colLegend[c] ?? 0, p.legendWidth);
+    });
+  }
+  const colX: number[] = [];
   let x = GAP.margin;
-  for (let c = 0; c < columns; c++) {
-    colLeft.push(colMax(c, (p) => p.left));
+  for (let c = 0; c < colLeft.length; c++) {
     colX.push(x);
-    x += colLeft[c] + colMax(c, (p) => p.w) + colMax(c, (p) => p.legendWidth) + GAP.column;
+    x += colLeft[c] + colW[c] + colLegend[c] + GAP.column;
   }
   const rowContext = rows.map(({ summary }, r) =>
     JSON.stringify([defaultW, defaultH, summary.panels.map((_, c) => [colX[c], colLeft[c], showLegend[r][c]])]),
