@@ -202,19 +202,22 @@ export async function runGroup(
   };
   const channelTitle = (key: string) => `${key} (${spec.channels[key]})`;
   const rowTitle = (u: Used) => `${u.p.sesIdx} · week ${u.week}`;
-  // A row drawn from one session's partial is keyed by it, the parameters and the row's own
-  // arguments (the cache adds the code version): an incremental run builds the new session's rows only.
+  // A row drawn from session partials is keyed by them, the parameters and the row's own arguments
+  // (the cache adds the code version): an incremental run builds only the rows a new session is in.
   const specJson = canonicalJson(spec);
-  const sessionRow = (u: Used, args: unknown[], build: () => FigureRow): FigureRow | KeyedRow =>
-    u.id === undefined ? build() : { key: hash('sha256', canonicalJson([u.id, specJson, ...args])), build };
+  const keyedRow = (from: readonly Used[], args: unknown[], build: () => FigureRow): FigureRow | KeyedRow =>
+    from.some((u) => u.id === undefined)
+      ? build()
+      : { key: hash('sha256', canonicalJson([from.map((u) => u.id), specJson, ...args])), build };
 
   if (withPhotometry.length > 0) {
     if (spec.plot_types.includes('avg_lastN_sess')) {
-      const last = withPhotometry.slice(-spec.last_N_sess).map((u) => u.p);
+      const lastUsed = withPhotometry.slice(-spec.last_N_sess);
+      const last = lastUsed.map((u) => u.p);
       addFigure(`avg_signal_${subject}`, keys.length, () => ({
         title: `subject ${subject} · average of the last ${last.length} session${last.length === 1 ? '' : 's'} (${last[0].sessionDate} to ${last[last.length - 1].sessionDate})`,
         subtitle: `mean ± SEM across ${last.length > 1 ? 'sessions (n = sessions)' : 'trials (n = trials)'}; shaded: response window ${spec.signal_window_s.join('–')} s`,
-        rows: keys.map((key) => psthRow(last, key, time, spec, channelTitle(key))),
+        rows: keys.map((key) => keyedRow(lastUsed, ['psth', key, channelTitle(key)], () => psthRow(last, key, time, spec, channelTitle(key)))),
       }));
     }
     for (const key of keys) {
@@ -225,7 +228,7 @@ export async function runGroup(
         addFigure(`all_sess_PSTH_${subject}_${key}_${loc}`, has.length, () => ({
           title: `subject ${subject} · ${channelTitle(key)} · all sessions`,
           subtitle: 'mean ± SEM across trials of each session (n = trials)',
-          rows: has.map((u) => sessionRow(u, ['psth', key, rowTitle(u)], () => psthRow([u.p], key, time, spec, rowTitle(u)))),
+          rows: has.map((u) => keyedRow([u], ['psth', key, rowTitle(u)], () => psthRow([u.p], key, time, spec, rowTitle(u)))),
         }));
       }
       if (spec.plot_types.includes('weekly')) {
@@ -238,9 +241,10 @@ export async function runGroup(
           subtitle: 'top: per-session RPE slopes with OLS trend; rows: weeks since the first session (mean ± SEM across sessions, or across trials for a one-session week)',
           rows: [
             slopeRow(points, 'RPE slope over sessions'),
-            ...weeks.map((g) =>
-              psthRow(g.sessions.map((u) => u.p), key, time, spec, `week ${g.week} · ${g.sessions.length} session${g.sessions.length === 1 ? '' : 's'}`),
-            ),
+            ...weeks.map((g) => {
+              const title = `week ${g.week} · ${g.sessions.length} session${g.sessions.length === 1 ? '' : 's'}`;
+              return keyedRow(g.sessions, ['psth', key, title], () => psthRow(g.sessions.map((u) => u.p), key, time, spec, title));
+            }),
           ],
         }));
       }
@@ -250,7 +254,7 @@ export async function runGroup(
     addFigure(`behavior_${subject}`, used.length, () => ({
       title: `subject ${subject} · behaviour, ${used.length} session${used.length === 1 ? '' : 's'}`,
       subtitle: `model: ${spec.fitted_model} (our fit, seed ${spec.fit_seed})`,
-      rows: used.map((u) => sessionRow(u, ['behaviour'], () => behaviourRow(u.p))),
+      rows: used.map((u) => keyedRow([u], ['behaviour'], () => behaviourRow(u.p))),
     }));
   }
   await written;
