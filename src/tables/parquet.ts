@@ -2,7 +2,7 @@
 // hyparquet-writer (pure JS: no native or WebAssembly module to load, typed arrays written without
 // copies, snappy built in) plus our `ARROW:schema` entry, so pyarrow restores categories and exact
 // types. Missing floats stay NaN values in a required column: pandas reads NaN either way.
-import { parquetWriteBuffer, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
+import { ByteWriter, parquetWrite, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
 import { arrowSchemaMetadata } from './arrow-schema.js';
 import { checkTable, type Column, type ColumnTable } from './types.js';
 
@@ -63,19 +63,51 @@ function leaf(column: Column): Leaf {
   }
 }
 
-/** The table as a Parquet file (snappy-compressed, statistics on). */
-export function toParquet(table: ColumnTable): Uint8Array {
+/** Bytes the writer gathers before it hands them on as one part. */
+const PART_BYTES = 1 << 20;
+
+/**
+ * A ByteWriter that hands its bytes on in parts of about PART_BYTES (as hyparquet-writer's own
+ * file writer flushes to disk): one growing buffer would double up to the file's size and be
+ * copied out once more (a session's 14 MB df_fip held ~30 MB at its peak).
+ */
+class PartsWriter extends ByteWriter {
+  readonly parts: Uint8Array[] = [];
+
+  override ensure(size: number): void {
+    if (this.index > PART_BYTES) this.cut();
+    super.ensure(size);
+  }
+
+  override finish(): void {
+    this.cut();
+  }
+
+  private cut(): void {
+    if (this.index > 0) this.parts.push(new Uint8Array(this.buffer.slice(0, this.index)));
+    this.index = 0;
+  }
+}
+
+/**
+ * The table as a Parquet file (snappy-compressed, statistics on), in parts to be stored one after
+ * another (the object store's Body takes them as they are).
+ */
+export function toParquet(table: ColumnTable): Uint8Array[] {
   checkTable(table);
   const leaves = table.columns.map(leaf);
   const schema: SchemaElement[] = [
     { name: 'schema', num_children: table.columns.length },
     ...leaves.flatMap((l) => l.schema),
   ];
-  const buffer = parquetWriteBuffer({
+  const writer = new PartsWriter(64 * 1024);
+  // With a ByteWriter the write is synchronous (no flush to await).
+  void parquetWrite({
+    writer,
     schema,
     columnData: table.columns.map((c, i) => ({ name: c.name, data: leaves[i].data })),
     kvMetadata: [{ key: 'ARROW:schema', value: arrowSchemaMetadata(table.columns) }],
     createdBy: 'grouped-analysis (hyparquet-writer)',
   });
-  return new Uint8Array(buffer);
+  return writer.parts;
 }

@@ -17,7 +17,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupedPhotometry } from '../../../src/analyses/grouped-photometry/index.js';
 import { seriesName, type SessionPartial } from '../../../src/analyses/grouped-photometry/session.js';
@@ -28,6 +27,7 @@ import { rpeSlopes } from '../../../src/science/psth.js';
 import { modelNegLogLikelihood } from '../../../src/science/qlearning.js';
 import { runPython } from '../../../bench/lib/python.js';
 import { CellComparison, cellNumber } from '../../support/cells.js';
+import { parquetRows } from '../../support/outputs.js';
 
 const PREPROCESSING = 'dff-bright_mc-iso-IRLS';
 const spec = groupedPhotometry.parameters.schema.parse({
@@ -99,8 +99,8 @@ beforeAll(async () => {
       const source = await openNwb(file);
       const loaded = await readSession(source, groupedPhotometry.sessionRequest(spec)).finally(() => source.close());
       const out = groupedPhotometry.perSession.run(loaded, spec, ctx);
-      const body = out.files!.find((f) => f.name.endsWith('df_trials.parquet'))!.body as Uint8Array;
-      const rows = await parquetReadObjects({ file: body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer });
+      const body = out.files!.find((f) => f.name.endsWith('df_trials.parquet'))!.body;
+      const rows = await parquetRows(body);
       const table = Object.fromEntries(Object.keys(rows[0]).map((k) => [k, rows.map((r) => r[k])]));
       sessions.push({ mouse: m, file, format: s.format, partial: out.partial, table });
       inputs.push({ uri: file, partial: out.partial });

@@ -12,7 +12,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupedPhotometry } from '../../../src/analyses/grouped-photometry/index.js';
 import type { SessionPartial } from '../../../src/analyses/grouped-photometry/session.js';
@@ -20,6 +19,7 @@ import type { GroupOutput, SessionOutput } from '../../../src/analyses/define.js
 import { openNwb } from '../../../src/nwb/open.js';
 import { readSession } from '../../../src/nwb/session.js';
 import { CellComparison, cellNumber } from '../../support/cells.js';
+import { parquetRows } from '../../support/outputs.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = 'test/fixtures/real-nwb/behavior_717531_2024-08-07_09-01-02.nwb';
@@ -61,8 +61,8 @@ beforeAll(async () => {
   const ctx = { subjectId: '717531', warn: () => undefined };
   out = groupedPhotometry.perSession.run(session, spec, ctx);
   group = await groupedPhotometry.group([{ uri: FIXTURE, partial: out.partial }], spec, ctx);
-  const file = out.files!.find((f) => f.name.endsWith('df_trials.parquet'))!.body as Uint8Array;
-  const rows = await parquetReadObjects({ file: file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer });
+  const file = out.files!.find((f) => f.name.endsWith('df_trials.parquet'))!.body;
+  const rows = await parquetRows(file);
   ours = Object.fromEntries(Object.keys(rows[0]).map((k) => [k, rows.map((r) => r[k])]));
 
   const dir = await mkdtemp(join(tmpdir(), 'ga-grouped-xcheck-'));

@@ -1,6 +1,7 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { toParquet, type ColumnTable } from '../../../src/tables/index.js';
+import { bodyBytes } from '../../support/outputs.js';
 
 const table: ColumnTable = {
   columns: [
@@ -21,7 +22,7 @@ function arrayBuffer(bytes: Uint8Array): ArrayBuffer {
 
 describe('toParquet', () => {
   it('writes a Parquet file whose values read back', async () => {
-    const bytes = toParquet(table);
+    const bytes = bodyBytes(toParquet(table));
     const magic = new TextDecoder().decode(bytes.subarray(0, 4));
     expect(magic).toBe('PAR1');
     expect(new TextDecoder().decode(bytes.subarray(bytes.length - 4))).toBe('PAR1');
@@ -37,7 +38,7 @@ describe('toParquet', () => {
   });
 
   it('stores the Arrow schema that makes pyarrow restore categories', () => {
-    const meta = parquetMetadata(arrayBuffer(toParquet(table)));
+    const meta = parquetMetadata(arrayBuffer(bodyBytes(toParquet(table))));
     const entry = meta.key_value_metadata?.find((kv) => kv.key === 'ARROW:schema');
     expect(entry).toBeDefined();
     const message = Buffer.from(entry!.value!, 'base64');
@@ -46,6 +47,17 @@ describe('toParquet', () => {
     for (const name of ['x', 'n', 'big', 'b', 's', 'c', 'l', 'element', 't']) {
       expect(message.includes(Buffer.from(name))).toBe(true);
     }
+  });
+
+  it('hands a large table on in parts of about a megabyte that join into the whole file', async () => {
+    const rows = 300_000;
+    const x = Float64Array.from({ length: rows }, (_, i) => Math.sin(i) * 1e3);
+    const parts = toParquet({ columns: [{ name: 'x', kind: 'float64', values: x }, { name: 'e', kind: 'string', values: new Array<string>(rows).fill('G_1') }] });
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts.slice(0, -1)) expect(p.byteLength).toBeLessThan(3 << 20);
+    const back = await parquetReadObjects({ file: arrayBuffer(bodyBytes(parts)), columns: ['x'] });
+    expect(back).toHaveLength(rows);
+    expect(Float64Array.from(back, (r) => r.x as number)).toEqual(x);
   });
 
   it('rejects an int64 column holding a fraction', () => {

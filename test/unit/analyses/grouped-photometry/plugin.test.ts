@@ -1,6 +1,5 @@
 // The grouped photometry plugin on the real Zarr fixture (two photometry channels, 725 trials)
 // and on edge-case sessions made from it in memory.
-import { parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodePartial, encodePartial } from '../../../../src/analyses/codec.js';
 import { AnalysisInputError, type AnalysisContext, type OutputFile, type SessionOutput } from '../../../../src/analyses/define.js';
@@ -10,6 +9,7 @@ import { openNwb } from '../../../../src/nwb/open.js';
 import { readSession, type LoadedSession, type TimeSeries } from '../../../../src/nwb/session.js';
 import type { Column } from '../../../../src/nwb/types.js';
 import { ZARR } from '../../nwb/fixtures.js';
+import { bodyBytes, parquetRows as rowsOf } from '../../../support/outputs.js';
 
 const SUBJECT = '717531';
 const DATE = '2024-08-07';
@@ -80,15 +80,9 @@ const zeros = (n: number): Column => ({ kind: 'bool', values: new Uint8Array(n) 
 const REWARD_EVENTS = ['left_reward_delivery_time', 'right_reward_delivery_time'];
 const LICK_EVENTS = ['left_lick_time', 'right_lick_time'];
 
-/** An output's bytes, its parts (a figure's PNG) joined. */
-const bodyBytes = (body: OutputFile['body']): Uint8Array =>
-  typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : Buffer.concat(body);
-
 async function parquetRows(file: OutputFile | undefined): Promise<Record<string, unknown>[]> {
   expect(file).toBeDefined();
-  const bytes = file!.body as Uint8Array;
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return parquetReadObjects({ file: buffer });
+  return rowsOf(file!.body);
 }
 
 const byName = (files: readonly OutputFile[] | undefined, suffix: string) => files?.find((f) => f.name.endsWith(suffix));
