@@ -14,6 +14,7 @@
  *   experimenter tuple in the cell; here the first name, as for older sessions.
  */
 
+import { sortedOrder, take } from '../science/arrays.js';
 import { NwbError } from './errors.js';
 import { isPhotometrySeries, type LoadedSession, type TimeSeries } from './session.js';
 import type { BoolColumn, Column, MixedColumn, NumberColumn, StringColumn, Table } from './types.js';
@@ -328,10 +329,8 @@ interface SortedEvents {
 }
 
 function sortEvents(times: Float64Array): SortedEvents {
-  const idx: number[] = [];
-  for (let i = 0; i < times.length; i++) if (!Number.isNaN(times[i])) idx.push(i);
-  idx.sort((a, b) => times[a] - times[b] || a - b);
-  return { times: Float64Array.from(idx, (i) => times[i]), order: Uint32Array.from(idx) };
+  const order = sortedOrder(times);
+  return { times: take(times, order), order };
 }
 
 /** First position with sorted value >= x. */

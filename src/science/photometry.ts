@@ -223,42 +223,53 @@ function tidyRows(
 ): ChannelEnrichment['tidy'] {
   const { timestamps, data } = series;
   const n = timestamps.length;
-  // Trials whose window holds each sample, ascending (several only through boundary rounding).
-  const trialsOf: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < ranges.start.length; i++) for (let k = ranges.start[i]; k < ranges.end[i]; k++) trialsOf[k].push(i);
+  // Trials whose window holds each sample, ascending (several only through boundary rounding),
+  // as one flat list with per-sample offsets: a list per sample costs ~150 bytes of heap each.
+  const offset = new Int32Array(n + 1);
+  for (let i = 0; i < ranges.start.length; i++) for (let k = ranges.start[i]; k < ranges.end[i]; k++) offset[k + 1]++;
+  for (let k = 0; k < n; k++) offset[k + 1] += offset[k];
+  const trialsOf = new Int32Array(offset[n]);
+  const fill = offset.slice(0, n);
+  for (let i = 0; i < ranges.start.length; i++) for (let k = ranges.start[i]; k < ranges.end[i]; k++) trialsOf[fill[k]++] = i;
 
-  const sample: number[] = [];
-  const trial: number[] = [];
-  const dataNorm: number[] = [];
-  const dataZNorm: number[] = [];
+  // Equal timestamps lie in the same windows, so a run of them shares one trial list.
+  const runs = (visit: (r0: number, r1: number) => void): void => {
+    for (let r0 = 0; r0 < n; ) {
+      let r1 = r0 + 1;
+      while (r1 < n && timestamps[r1] === timestamps[r0]) r1++;
+      visit(r0, r1);
+      r0 = r1;
+    }
+  };
+  // Rows before the dropna, an upper bound for the typed arrays.
+  let capacity = 0;
+  runs((r0, r1) => (capacity += (offset[r1] - offset[r0]) * (mergeOnTimestamp ? r1 - r0 : 1)));
+  const sample = new Int32Array(capacity);
+  const trial = new Int32Array(capacity);
+  const dataNorm = new Float64Array(capacity);
+  const dataZNorm = new Float64Array(capacity);
+  let rows = 0;
   const emit = (k: number, i: number, j: number): void => {
     const a = data[j] - dataBaseline[i];
     const b = dataZ[j] - dataZBaseline[i];
     // the reference's dropna: the row's own data / data_z and the merged norms
     if (a !== a || b !== b || data[k] !== data[k] || dataZ[k] !== dataZ[k]) return;
-    sample.push(k);
-    trial.push(i);
-    dataNorm.push(a);
-    dataZNorm.push(b);
+    sample[rows] = k;
+    trial[rows] = i;
+    dataNorm[rows] = a;
+    dataZNorm[rows] = b;
+    rows++;
   };
-  for (let r0 = 0; r0 < n; ) {
-    // Equal timestamps lie in the same windows, so the run shares one trial list.
-    let r1 = r0 + 1;
-    while (r1 < n && timestamps[r1] === timestamps[r0]) r1++;
+  runs((r0, r1) => {
     for (let k = r0; k < r1; k++) {
-      for (const i of trialsOf[k]) {
-        if (!mergeOnTimestamp) emit(k, i, k);
-        else for (let j = r0; j < r1; j++) emit(k, i, j);
+      for (let t = offset[k]; t < offset[k + 1]; t++) {
+        if (!mergeOnTimestamp) emit(k, trialsOf[t], k);
+        else for (let j = r0; j < r1; j++) emit(k, trialsOf[t], j);
       }
     }
-    r0 = r1;
-  }
-  return {
-    sample: Int32Array.from(sample),
-    trial: Int32Array.from(trial),
-    dataNorm: Float64Array.from(dataNorm),
-    dataZNorm: Float64Array.from(dataZNorm),
-  };
+  });
+  const fit = <A extends Int32Array | Float64Array>(a: A): A => (rows === capacity ? a : (a.slice(0, rows) as A));
+  return { sample: fit(sample), trial: fit(trial), dataNorm: fit(dataNorm), dataZNorm: fit(dataZNorm) };
 }
 
 /** Per-trial arrays of the reference's df_trials_fip (`timestamps_in_session_{ch}`, `data_{ch}`, ...). */

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import type { LoadedSession } from '../../nwb/session.js';
 import { createDfEvents, createDfSession, createDfTrials, sessionIndex } from '../../nwb/tables.js';
 import type { Column as NwbColumn, Table } from '../../nwb/types.js';
+import { sortedOrder, take } from '../../science/arrays.js';
 import { binLabels, QCH_BIN_LABELS, qchBinned3, RPE_BIN_LABELS, rpeBinned3 } from '../../science/bins.js';
 import { computeForagingEfficiency, type ForagingEfficiency } from '../../science/efficiency.js';
 import { averageSignalWindow, enrichChannel, type ChannelEnrichment } from '../../science/photometry.js';
@@ -164,15 +165,8 @@ interface ChannelResult {
 function channelSamples(session: LoadedSession, series: string, t0: number) {
   const s = session.photometry[series];
   if (s.data.kind !== 'number') throw new Error(`${session.file}: photometry series ${series} is not numeric`);
-  const values = s.data.values;
-  const idx: number[] = [];
-  for (let i = 0; i < s.timestamps.length; i++) if (s.timestamps[i] === s.timestamps[i]) idx.push(i);
-  idx.sort((a, b) => s.timestamps[a] - s.timestamps[b] || a - b);
-  return {
-    raw: Float64Array.from(idx, (i) => s.timestamps[i]),
-    timestamps: Float64Array.from(idx, (i) => s.timestamps[i] - t0),
-    data: Float64Array.from(idx, (i) => values[i]),
-  };
+  const order = sortedOrder(s.timestamps);
+  return { raw: take(s.timestamps, order), timestamps: take(s.timestamps, order, t0), data: take(s.data.values, order) };
 }
 
 /** Runs the per-session stage. Throws on a session the reference would reject too. */
@@ -301,8 +295,8 @@ export function runSession(
     );
     const { tidy, dataZ } = enrichment;
     const rows = tidy.sample.length;
-    const tidyTs = Float64Array.from(tidy.sample, (k) => s.timestamps[k]);
-    const tidyZ = Float64Array.from(tidy.sample, (k) => dataZ[k]);
+    const tidyTs = take(s.timestamps, tidy.sample);
+    const tidyZ = take(dataZ, tidy.sample);
     const signal: Float64Array =
       spec.data_column === 'data_z_norm'
         ? tidy.dataZNorm
@@ -310,7 +304,7 @@ export function runSession(
           ? tidy.dataNorm
           : spec.data_column === 'data_z'
             ? tidyZ
-            : Float64Array.from(tidy.sample, (k) => s.data[k]);
+            : take(s.data, tidy.sample);
     const avg = averageSignalWindow(tidyTs, signal, alignTimes, spec.signal_window_s);
     const psth = {} as Record<PsthPanelName, (PsthStat | null)[]>;
     for (const panel of PSTH_PANEL_NAMES) {
