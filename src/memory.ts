@@ -34,3 +34,15 @@ export function collectGarbage(minGrowth = 0): boolean {
   baseline = inUse();
   return true;
 }
+
+// V8 drops a hidden class at a full collection when no object of that shape is alive, and with it
+// the optimised code of every function that checked for it (--trace-deopt: "weak objects").
+// collectGarbage() after each session runs when none of that session's writers and random streams
+// are alive: ~690 functions were deoptimised in a 20-session run and optimised again by the next
+// session. One live object of each such class keeps its shape (and the code) between sessions.
+const shapes: object[] = [];
+
+/** Keeps `sample` alive for the life of the process, so that objects of its class keep their optimised code across collections. */
+export function keepShape(sample: object): void {
+  shapes.push(sample);
+}

@@ -7,6 +7,7 @@
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
+import { keepShape } from '../memory.js';
 import { mean, std } from './stats.js';
 
 export type Objective = (x: Float64Array) => number;
@@ -64,6 +65,7 @@ export class SeededUniform {
     return p;
   }
 }
+keepShape(new SeededUniform(0));
 
 function checkBounds(lower: ArrayLike<number>, upper: ArrayLike<number>): void {
   if (lower.length !== upper.length) throw new RangeError('bounds: lower and upper differ in length');

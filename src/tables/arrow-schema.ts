@@ -3,7 +3,10 @@
 // what Parquet alone cannot say (here: a dictionary column becomes a pandas `category`, and the
 // exact int/timestamp types). Field layout from apache/arrow format/Schema.fbs and Message.fbs.
 import { Builder } from 'flatbuffers';
+import { keepShape } from '../memory.js';
 import type { Column } from './types.js';
+
+keepShape(new Builder(16));
 
 // union Type (Schema.fbs); 0 is NONE
 const TYPE_INT = 2;

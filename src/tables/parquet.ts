@@ -3,6 +3,7 @@
 // copies, snappy built in) plus our `ARROW:schema` entry, so pyarrow restores categories and exact
 // types. Missing floats stay NaN values in a required column: pandas reads NaN either way.
 import { ByteWriter, parquetWrite, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
+import { keepShape } from '../memory.js';
 import { arrowSchemaMetadata } from './arrow-schema.js';
 import { checkTable, type Column, type ColumnTable } from './types.js';
 
@@ -88,6 +89,9 @@ class PartsWriter extends ByteWriter {
     this.index = 0;
   }
 }
+
+keepShape(new PartsWriter(16));
+keepShape(new ByteWriter(16));
 
 /**
  * The table as a Parquet file (snappy-compressed, statistics on), in parts to be stored one after
