@@ -241,9 +241,13 @@ function tidyRows(
       r0 = r1;
     }
   };
-  // Rows before the dropna, an upper bound for the typed arrays.
-  let capacity = 0;
-  runs((r0, r1) => (capacity += (offset[r1] - offset[r0]) * (mergeOnTimestamp ? r1 - r0 : 1)));
+  // Rows before the dropna, an upper bound for the typed arrays: a sample's trials, times the
+  // samples of its timestamp when merging on it.
+  let capacity = offset[n];
+  if (mergeOnTimestamp) {
+    capacity = 0;
+    runs((r0, r1) => (capacity += (offset[r1] - offset[r0]) * (r1 - r0)));
+  }
   const sample = new Int32Array(capacity);
   const trial = new Int32Array(capacity);
   const dataNorm = new Float64Array(capacity);

@@ -7,8 +7,13 @@ import type { Body } from '../../src/stores/object-store.js';
 export const bodyBytes = (body: Body): Uint8Array =>
   typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : Buffer.concat(body);
 
+/** A body's bytes in an ArrayBuffer of their own, as hyparquet reads a file. */
+export function fileBuffer(body: Body): ArrayBuffer {
+  const bytes = bodyBytes(body);
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
 /** The rows of a Parquet body, read with hyparquet. */
 export function parquetRows(body: Body): Promise<Record<string, unknown>[]> {
-  const bytes = bodyBytes(body);
-  return parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
+  return parquetReadObjects({ file: fileBuffer(body) });
 }

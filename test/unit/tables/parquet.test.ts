@@ -1,7 +1,7 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { toParquet, type ColumnTable } from '../../../src/tables/index.js';
-import { bodyBytes } from '../../support/outputs.js';
+import { bodyBytes, fileBuffer } from '../../support/outputs.js';
 
 const table: ColumnTable = {
   columns: [
@@ -16,17 +16,13 @@ const table: ColumnTable = {
   ],
 };
 
-function arrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
-
 describe('toParquet', () => {
   it('writes a Parquet file whose values read back', async () => {
     const bytes = bodyBytes(toParquet(table));
     const magic = new TextDecoder().decode(bytes.subarray(0, 4));
     expect(magic).toBe('PAR1');
     expect(new TextDecoder().decode(bytes.subarray(bytes.length - 4))).toBe('PAR1');
-    const rows = await parquetReadObjects({ file: arrayBuffer(bytes) });
+    const rows = await parquetReadObjects({ file: fileBuffer(bytes) });
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatchObject({ x: 1, n: 1, big: 1n, b: true, s: 'a', c: 'lo', l: [1, 2] });
     expect(Number.isNaN(rows[1].x)).toBe(true);
@@ -38,7 +34,7 @@ describe('toParquet', () => {
   });
 
   it('stores the Arrow schema that makes pyarrow restore categories', () => {
-    const meta = parquetMetadata(arrayBuffer(bodyBytes(toParquet(table))));
+    const meta = parquetMetadata(fileBuffer(toParquet(table)));
     const entry = meta.key_value_metadata?.find((kv) => kv.key === 'ARROW:schema');
     expect(entry).toBeDefined();
     const message = Buffer.from(entry!.value!, 'base64');
@@ -55,7 +51,7 @@ describe('toParquet', () => {
     const parts = toParquet({ columns: [{ name: 'x', kind: 'float64', values: x }, { name: 'e', kind: 'string', values: new Array<string>(rows).fill('G_1') }] });
     expect(parts.length).toBeGreaterThan(1);
     for (const p of parts.slice(0, -1)) expect(p.byteLength).toBeLessThan(3 << 20);
-    const back = await parquetReadObjects({ file: arrayBuffer(bodyBytes(parts)), columns: ['x'] });
+    const back = await parquetReadObjects({ file: fileBuffer(parts), columns: ['x'] });
     expect(back).toHaveLength(rows);
     expect(Float64Array.from(back, (r) => r.x as number)).toEqual(x);
   });
