@@ -56,7 +56,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Body, opts: PutOptions = {}): Promise<StoredObject> {
-    const data = typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : Readable.from(body);
+    // A body of one part (a small Parquet table) goes up as bytes: a stream makes lib-storage
+    // buffer it before it can choose a single PUT.
+    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : body.length === 1 ? body[0] : undefined;
+    const data = bytes ?? Readable.from(body as readonly Uint8Array[]);
     return await this.upload(key, data, bodySize(body), bodySha256(body), opts);
   }
 

@@ -32,6 +32,12 @@ export function objectStoreContract(make: () => Promise<ObjectStore>) {
     expect(put.sha256).toBe(createHash('sha256').update(whole).digest('hex'));
     expect((await store.head(key))?.sha256).toBe(put.sha256);
     expect(Buffer.from(await store.get(key)).equals(whole)).toBe(true);
+    // One part (a small Parquet table) is stored as those bytes.
+    const one = randomBytes(1000);
+    const single = await store.put(`${key}.one`, [one]);
+    expect(single.size).toBe(one.length);
+    expect(single.sha256).toBe(createHash('sha256').update(one).digest('hex'));
+    expect(Buffer.from(await store.get(`${key}.one`)).equals(one)).toBe(true);
   });
 
   it('copies within the store, keeping the content and its sha256; a missing source is ObjectNotFoundError', async () => {
