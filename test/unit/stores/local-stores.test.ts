@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +23,16 @@ describe('LocalObjectStore', () => {
       const sha = createHash('sha256').update('other content').digest('hex');
       expect((await store.head(key))?.sha256).toBe(sha);
     }
+  });
+
+  it('leaves no temporary file behind when a put is refused', async () => {
+    const store = new LocalObjectStore(await tmp());
+    await store.put('a/x.txt', 'first');
+    await expect(store.put('a/x.txt', 'second', { ifAbsent: true })).rejects.toThrow(/already exists/);
+    // A part that is not bytes is refused before anything is written.
+    await expect(store.put('a/z.txt', [new Uint8Array(3), 42 as unknown as Uint8Array])).rejects.toThrow();
+    expect(await readdir(join(store.root, 'a'))).toEqual(['x.txt']);
+    expect(new TextDecoder().decode(await store.get('a/x.txt'))).toBe('first');
   });
 });
 describe('LocalRecordStore', () => recordStoreContract(async () => new LocalRecordStore(await tmp())));
