@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, constants, createReadStream, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { copyFile, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -67,21 +67,31 @@ export class LocalObjectStore implements ObjectStore {
     return await this.commit(key, tmp, opts, sha256);
   }
 
+  // A copy is a hard link, made read-only with its source: the bytes are stored once however
+  // many runs list them (each run's outputs hold every session's tables: ~100 MB for a 20-session
+  // mouse, copied again by every incremental run), and 60 links of a 4 MB table took 0.6 ms here
+  // against 146 ms to copy them. Read-only, as DVC protects its hard-linked cache: a program
+  // rewriting one of the names in place would change them all, the cache entry too. The store
+  // itself only ever replaces files (write, then rename). Where links are refused (another file
+  // system, too many links), the kernel copies.
   async copy(fromKey: string, toKey: string): Promise<void> {
     const source = this.path(fromKey);
     const tmp = this.tmpPath(toKey);
     try {
-      // A reflink where the file system has them, else the kernel copies (copy_file_range).
-      // Not a hard link: a user rewriting an output in place would change the cached copy too.
-      await copyFile(source, tmp, constants.COPYFILE_FICLONE);
+      chmodSync(source, 0o444);
+      linkSync(source, tmp);
     } catch (e) {
-      await rm(tmp, { force: true });
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(this.uri(fromKey));
-      throw e;
+      try {
+        await copyFile(source, tmp, constants.COPYFILE_FICLONE);
+      } catch (copyError) {
+        await rm(tmp, { force: true });
+        throw copyError;
+      }
     }
     const known = this.sha256s.get(statKey(statSync(source)));
     renameSync(tmp, this.path(toKey));
-    if (known) this.remember(statSync(this.path(toKey)), known);
+    if (known) this.remember(statSync(this.path(toKey)), known); // a copied file is a new inode
   }
 
   async putFile(key: string, path: string, opts: PutOptions = {}): Promise<StoredObject> {

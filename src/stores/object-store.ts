@@ -48,7 +48,7 @@ export interface ObjectStore {
   putFile(key: string, path: string, opts?: PutOptions): Promise<StoredObject>;
   /**
    * Copies an object within the store without passing its bytes through this process (S3
-   * CopyObject, a local file copy); the copy keeps the source's recorded sha256.
+   * CopyObject, a local read-only hard link); the copy keeps the source's recorded sha256.
    */
   copy(fromKey: string, toKey: string): Promise<void>;
   get(key: string): Promise<Uint8Array>;

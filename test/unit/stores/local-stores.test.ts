@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +17,25 @@ describe('LocalObjectStore', () => {
   it('head reports the sha256 of the content now, after the file was rewritten in place', async () => {
     const store = new LocalObjectStore(await tmp());
     await store.put('a/x.txt', 'first content');
-    await store.copy('a/x.txt', 'a/y.txt');
+    await store.head('a/x.txt'); // the first content's sha256 is now remembered
     await sleep(50); // past the file system's timestamp granularity, as any later edit is
-    for (const key of ['a/x.txt', 'a/y.txt']) {
-      await writeFile(join(store.root, key), 'other content'); // same size, same inode
-      const sha = createHash('sha256').update('other content').digest('hex');
-      expect((await store.head(key))?.sha256).toBe(sha);
-    }
+    await writeFile(join(store.root, 'a/x.txt'), 'other content'); // same size, same inode
+    const sha = createHash('sha256').update('other content').digest('hex');
+    expect((await store.head('a/x.txt'))?.sha256).toBe(sha);
+  });
+
+  it('a copy is a read-only hard link of its source, and replacing either leaves the other as it was', async () => {
+    const store = new LocalObjectStore(await tmp());
+    const first = await store.put('cache/x.parquet', 'first content');
+    await store.copy('cache/x.parquet', 'run/x.parquet');
+    const [source, copy] = [statSync(join(store.root, 'cache/x.parquet')), statSync(join(store.root, 'run/x.parquet'))];
+    expect(copy.ino).toBe(source.ino); // stored once
+    expect(copy.nlink).toBe(2);
+    for (const s of [source, copy]) expect(s.mode & 0o222).toBe(0); // nobody may rewrite it in place
+    expect((await store.head('run/x.parquet'))?.sha256).toBe(first.sha256);
+    await store.put('run/x.parquet', 'a new version');
+    expect(new TextDecoder().decode(await store.get('cache/x.parquet'))).toBe('first content');
+    expect(statSync(join(store.root, 'cache/x.parquet')).nlink).toBe(1);
   });
 
   it('leaves no temporary file behind when a put is refused', async () => {
