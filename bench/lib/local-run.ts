@@ -78,9 +78,11 @@ export async function runMouse(activities: AnalysisActivities, input: AnalysisWo
   const t1 = performance.now();
   const sessions: SessionResult[] = [];
   const sessionMs: number[] = [];
-  for (const session of resolved.sessions) {
+  // As the workflow does: sessions the resolver found cached run no activity.
+  for (const [i, session] of resolved.sessions.entries()) {
     const s = performance.now();
-    sessions.push(await activities.analyzeSession({ workflow: input, session }));
+    const partialKey = resolved.cachedPartials?.[i];
+    sessions.push(partialKey ? { partialKey, fromCache: true, warnings: [] } : await activities.analyzeSession({ workflow: input, session }));
     sessionMs.push(performance.now() - s);
   }
   const t2 = performance.now();

@@ -49,7 +49,17 @@ interface CachedSession {
 
 export type ResolveResult =
   | { kind: 'already-done'; result: AnalysisWorkflowResult }
-  | { kind: 'resolved'; sessions: SessionRef[]; outputPrefix: string; warnings: string[] };
+  | {
+      kind: 'resolved';
+      sessions: SessionRef[];
+      outputPrefix: string;
+      warnings: string[];
+      /**
+       * Per session, the key of its partial if the cache already holds it (else null): the
+       * workflow runs no session activity for those. Absent in histories recorded before it was.
+       */
+      cachedPartials?: (string | null)[];
+    };
 
 export interface WriteRecordArgs {
   workflow: AnalysisWorkflowInput;
@@ -146,9 +156,8 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
     return out;
   };
 
-  const analyzeOneSession = async (w: AnalysisWorkflowInput, session: SessionRef): Promise<SessionResult> => {
-    const { def, spec } = specOf(w);
-    const resources = await resourcesOf(def, spec);
+  /** Where a session's partial is cached: its content, the parameters and resources it depends on, the code. */
+  const partialKeyFor = (def: AnyAnalysis, spec: ReturnType<typeof specOf>['spec'], resources: Record<string, Uint8Array>, session: SessionRef) => {
     const cacheId = hash(
       'sha256',
       canonicalJson({
@@ -159,7 +168,13 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
         resources: Object.entries(resources).map(([uri, bytes]) => [uri, hash('sha256', bytes)]),
       }),
     );
-    const partialKey = `_cache/${def.parameters.name}/${def.parameters.version}/${deps.codeVersion}/${cacheId}${PARTIAL_SUFFIX}`;
+    return `_cache/${def.parameters.name}/${def.parameters.version}/${deps.codeVersion}/${cacheId}${PARTIAL_SUFFIX}`;
+  };
+
+  const analyzeOneSession = async (w: AnalysisWorkflowInput, session: SessionRef): Promise<SessionResult> => {
+    const { def, spec } = specOf(w);
+    const resources = await resourcesOf(def, spec);
+    const partialKey = partialKeyFor(def, spec, resources, session);
     const cached = await deps.results.head(partialKey);
     if (cached) return { partialKey, fromCache: true, warnings: [] };
 
@@ -211,7 +226,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
           'CodeVersionMismatch',
         );
       }
-      specOf(w); // unknown analysis or invalid parameters fail here, before any work
+      const { def, spec } = specOf(w); // unknown analysis or invalid parameters fail here, before any work
       const existing = await deps.records.get(w.dedupKey);
       if (existing?.status === 'completed') return alreadyDone(w, existing);
 
@@ -245,7 +260,21 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
           await deps.records.replaceIf(running, 'status', current.status);
         }
       }
-      return { kind: 'resolved', sessions, outputPrefix: deps.results.uri(outputPrefix(w)), warnings: [] };
+      // Sessions whose partials are cached need no activity of their own: an incremental run of a
+      // mouse with N sessions schedules one session activity, not N (each a round trip through
+      // the server and ~6 history events). Checked a few at a time (on S3 each is a request).
+      heartbeat({ stage: 'cache' });
+      const resources = await resourcesOf(def, spec);
+      const limit = limiter(8);
+      const cachedPartials = await Promise.all(
+        sessions.map((session) =>
+          limit(async () => {
+            const key = partialKeyFor(def, spec, resources, session);
+            return (await deps.results.head(key)) ? key : null;
+          }),
+        ),
+      );
+      return { kind: 'resolved', sessions, outputPrefix: deps.results.uri(outputPrefix(w)), warnings: [], cachedPartials };
     },
 
     async analyzeSession(args: { workflow: AnalysisWorkflowInput; session: SessionRef }): Promise<SessionResult> {

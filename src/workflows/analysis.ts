@@ -55,14 +55,25 @@ export async function analysisWorkflow(input: AnalysisWorkflowInput): Promise<An
 
   try {
     progress.step = 'sessions';
-    const perSession = await timed('sessions', () =>
-      mapBounded(resolved.sessions, input.sessionParallelism ?? DEFAULT_SESSION_PARALLELISM, async (session) => {
+    // Sessions the resolver found cached run no activity (histories from before it looked have
+    // no cachedPartials and schedule every session, as they did when recorded).
+    const cached = resolved.cachedPartials ?? [];
+    const todo = resolved.sessions.filter((_, i) => !cached[i]);
+    progress.sessionsDone = progress.sessionsFromCache = resolved.sessions.length - todo.length;
+    const computed = await timed('sessions', () =>
+      mapBounded(todo, input.sessionParallelism ?? DEFAULT_SESSION_PARALLELISM, async (session) => {
         const r: SessionResult = await long.analyzeSession({ workflow: input, session });
         progress.sessionsDone += 1;
         if (r.fromCache) progress.sessionsFromCache += 1;
         return r;
       }),
     );
+    // Back in session order: cached entries where the resolver found them, computed ones between.
+    let next = 0;
+    const perSession = resolved.sessions.map((_, i): SessionResult => {
+      const partialKey = cached[i];
+      return partialKey ? { partialKey, fromCache: true, warnings: [] } : computed[next++];
+    });
 
     progress.step = 'group';
     const group = await timed('group', () =>

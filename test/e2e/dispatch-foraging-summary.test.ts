@@ -84,6 +84,17 @@ describe('dispatch → workflow → S3 + MongoDB (foraging-summary on real sessi
     expect(runs).toHaveLength(1);
   });
 
+  it('the same sessions under a new analysis tag run no session activity: their partials are cached', async () => {
+    const params = join(dir, 'analysis_parameters_retag.json');
+    await writeFile(params, JSON.stringify({ analysis_parameter: { analysis_name: 'foraging-summary', analysis_tag: `${tag}-again` } }));
+    const planned = await planDispatch({ jobs: [join(dir, 'job_697062.json')], parametersFile: params, codeVersion: codeVersion() });
+    await startPlanned(planned, { client: e.client, taskQueue: e.config.temporal.taskQueue, records: e.runtime.records });
+    const handle = e.client.workflow.getHandle(planned[0].workflowId);
+    expect(await handle.result()).toMatchObject({ status: 'completed', sessions: 2, sessionsFromCache: 2 });
+    const scheduled = (await handle.fetchHistory()).events?.flatMap((ev) => ev.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(scheduled).toEqual(['resolveInputs', 'computeGroup', 'publishResults', 'writeRecord']);
+  });
+
   it('rejects a bad job file before starting anything, naming the file and field', async () => {
     const bad = join(dir, 'bad');
     await import('node:fs/promises').then((fs) => fs.mkdir(bad));

@@ -11,7 +11,7 @@ import { generateDataset } from '../../../src/generator/generate.js';
 import { localRuntime, planJob, runMouse, type LocalRuntime, type MouseRun } from '../../../bench/lib/local-run.js';
 
 const CHANNELS = { G_1: 'NAc', G_2: 'DMS' };
-const parameters = (tag: string) => ({ analysis_name: 'grouped-analysis', analysis_tag: tag, channels: CHANNELS, plot_types: ['avg_lastN_sess', 'weekly'] });
+const parameters = (tag: string, channels: Record<string, string> = CHANNELS) => ({ analysis_name: 'grouped-analysis', analysis_tag: tag, channels, plot_types: ['avg_lastN_sess', 'weekly'] });
 
 let dir: string;
 let sessions: string[];
@@ -65,6 +65,18 @@ describe('a mouse that gained one session', () => {
     // The group step ran again over all four sessions.
     expect((grown.summary as { counts: { sessions_used: number } }).counts.sessions_used).toBe(4);
     console.log(`incremental: first run ${first.ms.total.toFixed(0)} ms, after adding one session ${grown.ms.total.toFixed(0)} ms (sessions ${grown.ms.sessions.toFixed(0)} ms, group ${grown.ms.group.toFixed(0)} ms)`);
+  });
+
+  it('the resolver names the cached partials, so the workflow schedules no session activity for them', async () => {
+    const resolve = async (jobDir: string, params: ReturnType<typeof parameters>) => {
+      const input = await planJob(join(dir, jobDir), { subjectId: subject, sessions, parameters: params }, warm.runtime.deps.codeVersion);
+      const resolved = await warm.activities.resolveInputs(input);
+      if (resolved.kind !== 'resolved') throw new Error('expected a new run');
+      return resolved.cachedPartials;
+    };
+    expect(await resolve('jobs-4-T4', parameters('T4'))).toEqual(grown.sessions.map((s) => s.partialKey));
+    // Other channels are other partials: none cached yet.
+    expect(await resolve('jobs-4-T5', parameters('T5', { G_1: 'NAc' }))).toEqual([null, null, null, null]);
   });
 
   it('the unchanged sessions keep byte-identical per-session tables', () => {
