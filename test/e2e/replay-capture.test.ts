@@ -1,7 +1,10 @@
-// Runs real workflows (success and bad-input failure) on the dev server, replays their fetched
-// histories on the current code, and — with GA_CAPTURE_HISTORIES=1 — saves them as fixtures for
-// the offline replay test (test/unit/workflows/replay.test.ts).
+// Runs real workflows (success, bad-input failure, and a mouse that gained a session: one session
+// from the cache, one computed) on the dev server, replays their fetched histories on the current
+// code, and — with GA_CAPTURE_HISTORIES=1 — saves those not yet saved as fixtures for the offline
+// replay test (test/unit/workflows/replay.test.ts). Saved ones are kept: histories recorded by
+// earlier workflow code are what executions still running after a deploy would replay.
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,21 +38,31 @@ describe('history replay of real runs', () => {
     await startPlanned(planned, { client: e.client, taskQueue: e.config.temporal.taskQueue, records: e.runtime.records });
 
     const histories = [];
-    for (const p of planned) {
+    for (const [p, label] of planned.map((p) => [p, p.input.subjectId === '697062' ? 'completed' : 'failed'] as const)) {
       const handle = e.client.workflow.getHandle(p.workflowId);
       await handle.result().catch(() => undefined);
       const progress = await handle.query<{ step: string; sessionsDone: number; sessionsTotal: number }>('progress');
-      expect(progress.step).toBe(p.input.subjectId === '697062' ? 'done' : 'failed');
-      histories.push({ workflowId: p.workflowId, history: await handle.fetchHistory() });
+      expect(progress.step).toBe(label === 'completed' ? 'done' : 'failed');
+      histories.push({ workflowId: p.workflowId, label, history: await handle.fetchHistory() });
     }
+    // The same mouse with one more session: the known one comes from the cache, the new one is computed.
+    await writeFile(join(dir, 'grown.json'), JSON.stringify({ s3_location: ['697062_2023-11-14_11-12-44', '697062_2023-11-15_10-02-05'].map((s) => join(FIXTURES, `${s}.nwb`)), group_metadata: { 'subject.subject_id': '697062' } }));
+    const [grown] = await planDispatch({ jobs: [join(dir, 'grown.json')], parametersFile: join(dir, 'params.json'), codeVersion: codeVersion() });
+    await startPlanned([grown], { client: e.client, taskQueue: e.config.temporal.taskQueue, records: e.runtime.records });
+    const handle = e.client.workflow.getHandle(grown.workflowId);
+    expect(await handle.result()).toMatchObject({ status: 'completed', sessions: 2, sessionsFromCache: 1 });
+    expect(await handle.query('progress')).toMatchObject({ step: 'done', sessionsDone: 2, sessionsTotal: 2, sessionsFromCache: 1 });
+    histories.push({ workflowId: grown.workflowId, label: 'grown-completed', history: await handle.fetchHistory() });
+
     const failures: string[] = [];
-    for await (const r of Worker.runReplayHistories({ ...workflowSource() }, histories)) if (r.error) failures.push(r.error.message);
+    for await (const r of Worker.runReplayHistories({ ...workflowSource() }, histories.map(({ workflowId, history }) => ({ workflowId, history })))) if (r.error) failures.push(r.error.message);
     expect(failures).toEqual([]);
 
     if (process.env.GA_CAPTURE_HISTORIES === '1') {
       const out = join(import.meta.dirname, '..', 'fixtures', 'histories');
       for (const h of histories) {
-        await writeFile(join(out, `${h.workflowId.split('/').slice(0, 2).join('-')}-${h.workflowId.includes('600001') ? 'failed' : 'completed'}.json`), JSON.stringify(h.history));
+        const file = join(out, `${h.workflowId.split('/').slice(0, 2).join('-')}-${h.label}.json`);
+        if (!existsSync(file)) await writeFile(file, JSON.stringify(h.history));
       }
     }
   });
