@@ -90,7 +90,7 @@ export async function runMouse(activities: AnalysisActivities, input: AnalysisWo
   const t3 = performance.now();
   const outputs = await activities.publishResults({ workflow: input, outputs: group.outputs });
   const t4 = performance.now();
-  const warnings = [...resolved.warnings, ...sessions.flatMap((s) => s.warnings), ...group.warnings];
+  const warnings = [...resolved.warnings, ...(group.sessionWarnings ?? []), ...group.warnings];
   await activities.writeRecord({
     workflow: input,
     status: 'completed',

@@ -6,7 +6,7 @@ import { ApplicationFailure, Context, activityInfo } from '@temporalio/activity'
 import { limiter } from '../concurrency.js';
 import { canonicalJson } from '../schemas/canonical-json.js';
 import { DedupKey, workflowIdFor } from '../schemas/dedup-key.js';
-import { decodePartial, encodePartial } from '../analyses/codec.js';
+import { DamagedPartialError, decodePartial, encodePartial } from '../analyses/codec.js';
 import { AnalysisInputError, type AnalysisContext, type AnyAnalysis, type OutputFile, type SessionOutput } from '../analyses/define.js';
 import type { LoadedSession, SessionReadRequest } from '../nwb/session.js';
 import { isNwbError } from '../nwb/errors.js';
@@ -60,6 +60,15 @@ export type ResolveResult =
        */
       cachedPartials?: (string | null)[];
     };
+
+export interface GroupResult {
+  outputs: OutputEntry[];
+  summary: unknown;
+  /** The group stage's own warnings. */
+  warnings: string[];
+  /** Every session's warnings, in session order. Absent in histories recorded before it was. */
+  sessionWarnings?: string[];
+}
 
 export interface WriteRecordArgs {
   workflow: AnalysisWorkflowInput;
@@ -171,12 +180,12 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
     return `_cache/${def.parameters.name}/${def.parameters.version}/${deps.codeVersion}/${cacheId}${PARTIAL_SUFFIX}`;
   };
 
-  const analyzeOneSession = async (w: AnalysisWorkflowInput, session: SessionRef): Promise<SessionResult> => {
+  /** `reuse: false` recomputes over a cached partial found damaged or incomplete. */
+  const analyzeOneSession = async (w: AnalysisWorkflowInput, session: SessionRef, reuse = true): Promise<SessionResult> => {
     const { def, spec } = specOf(w);
     const resources = await resourcesOf(def, spec);
     const partialKey = partialKeyFor(def, spec, resources, session);
-    const cached = await deps.results.head(partialKey);
-    if (cached) return { partialKey, fromCache: true, warnings: [] };
+    if (reuse && (await deps.results.head(partialKey))) return { partialKey, fromCache: true, warnings: [] };
 
     heartbeat({ session: session.uri, stage: 'load' });
     const loaded = await deps.loadSession(session.uri, def.sessionRequest(spec)).catch(asInvalidInput);
@@ -284,7 +293,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       return result;
     },
 
-    async computeGroup(args: { workflow: AnalysisWorkflowInput; sessions: SessionRef[]; partialKeys: string[] }) {
+    async computeGroup(args: { workflow: AnalysisWorkflowInput; sessions: SessionRef[]; partialKeys: string[] }): Promise<GroupResult> {
       const { workflow: w } = args;
       const { def, spec } = specOf(w);
       const inputs = [];
@@ -297,24 +306,47 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       // Partials are read several at a time (on S3 each read is a round trip), decoded as they
       // come; per-session files are copied within the store (the bytes never pass through the
       // worker), several at a time too, while the group stage computes and draws (awaited last).
+      // A partial or one of its files that is gone or damaged (its entry deleted while this run
+      // went on, or overwritten) is recomputed from its session, with a warning: retrying could
+      // not mend it.
+      const warnings: string[] = [];
       const limit = limiter(8);
-      const partials = args.partialKeys.map((key) =>
-        limit(async () => decodePartial<CachedSession>(await deps.results.get(key), deps.results.uri(key))),
-      );
-      for (const p of partials) p.catch(() => undefined); // reported in order below
-      const copies: Promise<void>[] = [];
-      for (const [i, key] of args.partialKeys.entries()) {
-        const cached = await partials[i];
-        inputs.push({ uri: args.sessions[i].uri, partial: cached.partial, id: key });
-        for (const f of cached.files) {
-          const copy = limit(() => deps.results.copy(`${sessionFilesPrefix(key)}${f.name}`, outputPrefix(w) + f.name));
-          copy.catch(() => undefined); // reported by the Promise.all below, not as unhandled meanwhile
-          copies.push(copy);
-          outputs.push({ name: f.name, uri: deps.results.uri(outputPrefix(w) + f.name), size: f.size, sha256: f.sha256 });
+      const oneAtATime = limiter(1); // a session's data in memory at a time, as in the session stage
+      const recompute = (i: number, problem: string) =>
+        oneAtATime(async () => {
+          warnings.push(`${problem}; recomputed from ${args.sessions[i].uri}`);
+          const { partialKey } = await analyzeOneSession(w, args.sessions[i], false);
+          return { key: partialKey, cached: decodePartial<CachedSession>(await deps.results.get(partialKey), deps.results.uri(partialKey)) };
+        });
+      const readPartial = async (i: number) => {
+        const key = args.partialKeys[i];
+        try {
+          return { key, cached: decodePartial<CachedSession>(await deps.results.get(key), deps.results.uri(key)) };
+        } catch (e) {
+          if (e instanceof DamagedPartialError || e instanceof ObjectNotFoundError) return await recompute(i, e.message);
+          throw e;
         }
+      };
+      const copyFiles = (key: string, cached: CachedSession) =>
+        Promise.all(cached.files.map((f) => limit(() => deps.results.copy(`${sessionFilesPrefix(key)}${f.name}`, outputPrefix(w) + f.name))));
+      const partials = args.partialKeys.map((_, i) => limit(() => readPartial(i)));
+      for (const p of partials) p.catch(() => undefined); // reported in order below
+      const copies: Promise<unknown>[] = [];
+      const sessionWarnings: string[] = [];
+      for (const i of args.partialKeys.keys()) {
+        const { key, cached } = await partials[i];
+        inputs.push({ uri: args.sessions[i].uri, partial: cached.partial, id: key });
+        sessionWarnings.push(...cached.warnings);
+        const copy = copyFiles(key, cached).catch(async (e: unknown) => {
+          if (!(e instanceof ObjectNotFoundError)) throw e;
+          const again = await recompute(i, e.message);
+          await copyFiles(again.key, again.cached);
+        });
+        copy.catch(() => undefined); // reported by the Promise.all below, not as unhandled meanwhile
+        copies.push(copy);
+        for (const f of cached.files) outputs.push({ name: f.name, uri: deps.results.uri(outputPrefix(w) + f.name), size: f.size, sha256: f.sha256 });
         heartbeat({ stage: 'copy', done: i + 1 });
       }
-      const warnings: string[] = [];
       heartbeat({ stage: 'group' });
       const context = {
         ...contextFor(w, warnings, await resourcesOf(def, spec)),
@@ -328,7 +360,9 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       const { files, summary } = await def.group(inputs, spec, context);
       for (const f of files) await store(f.name, f.body, f.contentType);
       await Promise.all(copies);
-      return { outputs, summary: def.summary.parse(summary) as unknown, warnings };
+      // Every session's own warnings as its partial keeps them, cached or computed in this run
+      // (a cached session's analyzeSession never ran, or ran in an earlier run).
+      return { outputs, summary: def.summary.parse(summary) as unknown, warnings, sessionWarnings };
     },
 
     async publishResults(args: {

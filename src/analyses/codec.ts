@@ -78,26 +78,31 @@ function revive(v: unknown, data: ArrayBuffer): unknown {
   return o;
 }
 
+/** Bytes that are not a whole encoded partial (cut short, overwritten, not one at all). */
+export class DamagedPartialError extends Error {
+  override name = 'DamagedPartialError';
+}
+
 /** The value encodePartial encoded; `label` (e.g. the object key) names what is damaged. */
 export function decodePartial<T>(bytes: Uint8Array, label = 'session partial'): T {
   checkLittleEndian();
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new Error(`${label} is not a session partial (no GAP1 header): delete it and run again to recompute it`);
+    throw new DamagedPartialError(`${label} is not a session partial (no GAP1 header)`);
   }
   const headLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
   const dataStart = align8(8 + headLength);
-  if (dataStart > bytes.length) throw new Error(`${label} is truncated: delete it and run again to recompute it`);
+  if (dataStart > bytes.length) throw new DamagedPartialError(`${label} is truncated`);
   let skeleton: unknown;
   try {
     skeleton = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headLength)));
   } catch (e) {
-    throw new Error(`${label} is damaged (its header is not valid JSON): delete it and run again to recompute it`, { cause: e });
+    throw new DamagedPartialError(`${label} is damaged (its header is not valid JSON)`, { cause: e });
   }
   try {
     // A copy of the arrays' bytes: their own aligned buffer, whatever the input's offset.
     return revive(skeleton, bytes.slice(dataStart).buffer) as T;
   } catch (e) {
-    if (e instanceof RangeError) throw new Error(`${label} is truncated: delete it and run again to recompute it`, { cause: e });
+    if (e instanceof RangeError) throw new DamagedPartialError(`${label} is truncated`, { cause: e });
     throw e;
   }
 }

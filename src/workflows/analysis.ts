@@ -81,7 +81,9 @@ export async function analysisWorkflow(input: AnalysisWorkflowInput): Promise<An
     );
 
     progress.step = 'publishing';
-    const warnings = [...resolved.warnings, ...perSession.flatMap((s) => s.warnings), ...group.warnings];
+    // Results recorded before computeGroup returned the sessions' warnings carry none.
+    const sessionWarnings = group.sessionWarnings ?? perSession.flatMap((s) => s.warnings);
+    const warnings = [...resolved.warnings, ...sessionWarnings, ...group.warnings];
     const outputs = await timed('publish', () =>
       short.publishResults({ workflow: input, outputs: group.outputs, sessions: resolved.sessions, timings, warnings }),
     );

@@ -106,19 +106,51 @@ describe('a mouse that gained one session', () => {
     expect(digests(again, ['index.html'])).toEqual(digests(first, ['index.html']));
   });
 
-  it('a damaged cached partial stops the group step, naming it and the fix', async () => {
+  it('a cached partial damaged or gone after the resolver saw it, or a stored file gone, is recomputed with a warning', async () => {
     const { results } = warm.runtime.deps;
-    const key = grown.sessions[1].partialKey;
-    const original = await results.get(key);
     const input = await planJob(join(dir, 'jobs-4-T3'), { subjectId: subject, sessions, parameters: parameters('T3') }, warm.runtime.deps.codeVersion);
     const resolved = await warm.activities.resolveInputs(input);
     if (resolved.kind !== 'resolved') throw new Error('expected a new run');
-    await results.put(key, new TextEncoder().encode('not a partial'));
+    const keys = resolved.cachedPartials!.map((k) => k!);
+    // After the resolver: one partial overwritten, one deleted, one session's df_trials deleted.
+    await results.put(keys[1], new TextEncoder().encode('not a partial'));
+    await results.delete(keys[2]);
+    const trialsFile = keys[0].replace(/\.partial$/, `/${Object.keys(digests(first)).find((n) => n.endsWith('df_trials.parquet'))}`);
+    await results.delete(trialsFile);
+    const loadsBefore = warm.loads.length;
+
+    const group = await warm.activities.computeGroup({ workflow: input, sessions: resolved.sessions, partialKeys: keys });
+    expect(group.warnings).toEqual([
+      `${results.uri(keys[1])} is not a session partial (no GAP1 header); recomputed from ${resolved.sessions[1].uri}`,
+      `object not found: ${results.uri(keys[2])}; recomputed from ${resolved.sessions[2].uri}`,
+      `object not found: ${results.uri(trialsFile)}; recomputed from ${resolved.sessions[0].uri}`,
+    ]);
+    expect(warm.loads.slice(loadsBefore).map((l) => l.uri).sort()).toEqual([sessions[0], sessions[1], sessions[2]].map(uri).sort());
+    // The same outputs as the run that found them all intact.
+    const recomputed = Object.fromEntries(group.outputs.map((o) => [o.name, o.sha256]));
+    for (const [name, sha] of Object.entries(digests(grown, ['index.html']))) expect(recomputed[name], name).toBe(sha);
+    expect(await results.head(trialsFile)).toBeDefined();
+  });
+});
+
+describe('warnings of cached sessions', () => {
+  it('are reported by every run that uses the session, not only the one that computed it', async () => {
+    const rt = await localRuntime(join(dir, 'real'));
     try {
-      const group = warm.activities.computeGroup({ workflow: input, sessions: resolved.sessions, partialKeys: grown.sessions.map((s) => s.partialKey) });
-      await expect(group).rejects.toThrow(`${results.uri(key)} is not a session partial (no GAP1 header): delete it and run again`);
+      const real = ['697062_2023-11-14_11-12-44', '697062_2023-11-15_10-02-05'].map((s) => join(import.meta.dirname, '..', '..', 'fixtures', 'real-nwb', `${s}.nwb`));
+      const run = async (tag: string) => {
+        const input = await planJob(join(dir, `real-${tag}`), { subjectId: '697062', sessions: real, parameters: parameters(tag) }, rt.runtime.deps.codeVersion);
+        return await runMouse(rt.activities, input);
+      };
+      const computed = await run('W1');
+      const cached = await run('W2');
+      expect(cached.sessions.map((s) => s.fromCache)).toEqual([true, true]);
+      // These sessions have no photometry: each says so, in session order, in both runs.
+      const perSession = computed.warnings.filter((m) => m.includes('no analysed photometry channel'));
+      expect(perSession.map((m) => m.split(':')[0])).toEqual(['697062_2023-11-14', '697062_2023-11-15']);
+      expect(cached.warnings).toEqual(computed.warnings);
     } finally {
-      await results.put(key, original);
+      await rt.runtime.close();
     }
   });
 });
