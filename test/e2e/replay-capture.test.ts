@@ -5,7 +5,7 @@
 // earlier workflow code are what executions still running after a deploy would replay.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -45,8 +45,11 @@ describe('history replay of real runs', () => {
       expect(progress.step).toBe(label === 'completed' ? 'done' : 'failed');
       histories.push({ workflowId: p.workflowId, label, history: await handle.fetchHistory() });
     }
-    // The same mouse with one more session: the known one comes from the cache, the new one is computed.
-    await writeFile(join(dir, 'grown.json'), JSON.stringify({ s3_location: ['697062_2023-11-14_11-12-44', '697062_2023-11-15_10-02-05'].map((s) => join(FIXTURES, `${s}.nwb`)), group_metadata: { 'subject.subject_id': '697062' } }));
+    // The same mouse with one more session: the known one comes from the cache, the new one is
+    // computed (a copy of its own, as other tests may have cached the fixture's partial).
+    const added = join(dir, '697062_2023-11-14_11-12-44.nwb');
+    await copyFile(join(FIXTURES, '697062_2023-11-14_11-12-44.nwb'), added);
+    await writeFile(join(dir, 'grown.json'), JSON.stringify({ s3_location: [added, join(FIXTURES, '697062_2023-11-15_10-02-05.nwb')], group_metadata: { 'subject.subject_id': '697062' } }));
     const [grown] = await planDispatch({ jobs: [join(dir, 'grown.json')], parametersFile: join(dir, 'params.json'), codeVersion: codeVersion() });
     await startPlanned([grown], { client: e.client, taskQueue: e.config.temporal.taskQueue, records: e.runtime.records });
     const handle = e.client.workflow.getHandle(grown.workflowId);
