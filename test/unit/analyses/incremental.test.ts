@@ -93,6 +93,8 @@ describe('a mouse that gained one session', () => {
       const cold = await analyse(fresh, sessions, 'T1', 'jobs-4-fresh');
       expect(cold.sessions.map((s) => s.fromCache)).toEqual([false, false, false, false]);
       expect(digests(grown)).toEqual(digests(cold));
+      // Listed in the same order too (puts finish in any order; the listing keeps the call order).
+      expect(grown.outputs.map((o) => o.name)).toEqual(cold.outputs.map((o) => o.name));
       expect(cold.summary).toEqual(grown.summary);
     } finally {
       await fresh.runtime.close();

@@ -147,4 +147,26 @@ describe('publishResults writes the report', () => {
     await expect(publishResults({ workflow: w, outputs })).rejects.toThrow(/differs from what was written/);
     expect(await store.head(`${w.dedupKey}/index.html`)).toBeUndefined();
   });
+
+  it('verifies several outputs at a time (on S3 each is a round trip), at most 16, and names the first that is wrong', async () => {
+    const store = new LocalObjectStore(await mkdtemp(join(tmpdir(), 'ga-publish-')));
+    const w = workflowInput({ subjectId: '697062' });
+    const outputs = await storeOutputs(store, w.dedupKey, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`t${i}.csv`, `a\n${i}\n`])));
+    let inFlight = 0;
+    let most = 0;
+    const slow = Object.assign(Object.create(store) as LocalObjectStore, {
+      head: async (key: string) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((ok) => setTimeout(ok, 5));
+        inFlight--;
+        return await store.head(key);
+      },
+    });
+    const { publishResults } = createAnalysisActivities({ results: slow } as unknown as AnalysisActivityDeps);
+    await publishResults({ workflow: w, outputs });
+    expect(most).toBe(16);
+    await store.put(`${w.dedupKey}/t30.csv`, 'changed');
+    await store.put(`${w.dedupKey}/t7.csv`, 'changed');
+    await expect(publishResults({ workflow: w, outputs })).rejects.toThrow(/t7\.csv is missing or differs/);
+  });
 });
