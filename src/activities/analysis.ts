@@ -244,11 +244,21 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       const existing = await deps.records.get(w.dedupKey);
       if (existing?.status === 'completed') return alreadyDone(w, existing);
 
+      // Locations are listed 8 at a time (on S3 each is a LIST or HEAD round trip; a job names
+      // one per session asset), their sessions kept in job order, problems reported in that order.
+      const locations = w.inputs.files?.length ? w.inputs.files : w.inputs.locations;
+      const listing = limiter(8);
+      const found = locations.map((loc) =>
+        listing(() => {
+          heartbeat({ stage: 'resolve', location: loc });
+          return deps.resolveSessionFiles(loc);
+        }),
+      );
+      for (const f of found) f.catch(() => undefined); // reported in order below
       const seen = new Set<string>();
       const sessions: SessionRef[] = [];
-      for (const loc of w.inputs.files?.length ? w.inputs.files : w.inputs.locations) {
-        heartbeat({ stage: 'resolve', location: loc });
-        const refs = await deps.resolveSessionFiles(loc).catch(asInvalidInput);
+      for (const [i, loc] of locations.entries()) {
+        const refs = await found[i].catch(asInvalidInput);
         if (refs.length === 0) throw invalidInput(`no NWB session files (*.nwb) under ${loc}`, loc);
         for (const r of refs) if (!seen.has(r.uri)) (seen.add(r.uri), sessions.push(r));
       }
@@ -279,10 +289,9 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       // the server and ~6 history events). Checked a few at a time (on S3 each is a request).
       heartbeat({ stage: 'cache' });
       const resources = await resourcesOf(def, spec);
-      const limit = limiter(8);
       const cachedPartials = await Promise.all(
         sessions.map((session) =>
-          limit(async () => {
+          listing(async () => {
             const key = partialKeyFor(def, spec, resources, session);
             return (await deps.results.head(key)) ? key : null;
           }),

@@ -19,6 +19,7 @@ export interface AnalysisContext {
   /**
    * Stores an output at once (large ones: figures) instead of returning it in
    * GroupOutput.files, so a group step never holds all its outputs. Without it, return them.
+   * Writes may overlap; outputs are listed in the order of the calls.
    */
   write?(file: OutputFile): Promise<void>;
 }

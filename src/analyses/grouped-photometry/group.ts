@@ -194,10 +194,9 @@ export async function runGroup(
     const made = slots(() => figureFiles(name, figure(), ctx.cache), rows >= LARGE_FIGURE_ROWS ? 2 : 1);
     made.catch(() => undefined); // reported by the chain below, not as unhandled meanwhile
     written = written.then(async () => {
-      for (const f of await made) {
-        if (ctx.write) await ctx.write(f);
-        else files.push(f);
-      }
+      const out = await made;
+      if (ctx.write) await Promise.all(out.map((f) => ctx.write!(f))); // SVG and PNG at once: on S3 each is a round trip
+      else files.push(...out);
     });
   };
   const channelTitle = (key: string) => `${key} (${spec.channels[key]})`;
