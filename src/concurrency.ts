@@ -27,3 +27,14 @@ export function limiter(n: number): <T>(task: () => Promise<T>, weight?: number)
     }
   };
 }
+
+/**
+ * Starts `fn` on every item through `limit` and returns the promises in item order, for the
+ * caller to await in that order: work runs ahead (on S3 each task is a round trip) while results
+ * and the first failure are taken in order. Rejections are not reported as unhandled meanwhile.
+ */
+export function startInOrder<T, R>(items: readonly T[], limit: ReturnType<typeof limiter>, fn: (item: T, index: number) => Promise<R>): Promise<R>[] {
+  const started = items.map((item, i) => limit(() => fn(item, i)));
+  for (const p of started) p.catch(() => undefined);
+  return started;
+}

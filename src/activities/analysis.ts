@@ -3,7 +3,7 @@
 // by the dedup key), so Temporal may retry any of them after a crash or an outage.
 import { hash } from 'node:crypto';
 import { ApplicationFailure, Context, activityInfo } from '@temporalio/activity';
-import { limiter } from '../concurrency.js';
+import { limiter, startInOrder } from '../concurrency.js';
 import { canonicalJson } from '../schemas/canonical-json.js';
 import { DedupKey, workflowIdFor } from '../schemas/dedup-key.js';
 import { DamagedPartialError, decodePartial, encodePartial } from '../analyses/codec.js';
@@ -248,13 +248,10 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       // one per session asset), their sessions kept in job order, problems reported in that order.
       const locations = w.inputs.files?.length ? w.inputs.files : w.inputs.locations;
       const listing = limiter(8);
-      const found = locations.map((loc) =>
-        listing(() => {
-          heartbeat({ stage: 'resolve', location: loc });
-          return deps.resolveSessionFiles(loc);
-        }),
-      );
-      for (const f of found) f.catch(() => undefined); // reported in order below
+      const found = startInOrder(locations, listing, (loc) => {
+        heartbeat({ stage: 'resolve', location: loc });
+        return deps.resolveSessionFiles(loc);
+      });
       const seen = new Set<string>();
       const sessions: SessionRef[] = [];
       for (const [i, loc] of locations.entries()) {
@@ -329,25 +326,20 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       const warnings: string[] = [];
       const limit = limiter(8);
       const oneAtATime = limiter(1); // a session's data in memory at a time, as in the session stage
+      const read = async (key: string) => ({ key, cached: decodePartial<CachedSession>(await deps.results.get(key), deps.results.uri(key)) });
       const recompute = (i: number, problem: string) =>
         oneAtATime(async () => {
           warnings.push(`${problem}; recomputed from ${args.sessions[i].uri}`);
-          const { partialKey } = await analyzeOneSession(w, args.sessions[i], false);
-          return { key: partialKey, cached: decodePartial<CachedSession>(await deps.results.get(partialKey), deps.results.uri(partialKey)) };
+          return await read((await analyzeOneSession(w, args.sessions[i], false)).partialKey);
         });
-      const readPartial = async (i: number) => {
-        const key = args.partialKeys[i];
-        try {
-          return { key, cached: decodePartial<CachedSession>(await deps.results.get(key), deps.results.uri(key)) };
-        } catch (e) {
-          if (e instanceof DamagedPartialError || e instanceof ObjectNotFoundError) return await recompute(i, e.message);
-          throw e;
-        }
-      };
       const copyFiles = (key: string, cached: CachedSession) =>
         Promise.all(cached.files.map((f) => limit(() => deps.results.copy(`${sessionFilesPrefix(key)}${f.name}`, outputPrefix(w) + f.name))));
-      const partials = args.partialKeys.map((_, i) => limit(() => readPartial(i)));
-      for (const p of partials) p.catch(() => undefined); // reported in order below
+      const partials = startInOrder(args.partialKeys, limit, (key, i) =>
+        read(key).catch((e: unknown) => {
+          if (e instanceof DamagedPartialError || e instanceof ObjectNotFoundError) return recompute(i, e.message);
+          throw e;
+        }),
+      );
       const copies: Promise<unknown>[] = [];
       const sessionWarnings: string[] = [];
       for (const i of args.partialKeys.keys()) {
@@ -394,9 +386,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       // Verify every output as stored before the record makes the run count as complete: 16 at a
       // time, since on S3 each is a round trip (one after another, a 20-session mouse's 83
       // outputs took 1.3 s at 15 ms a request), reported in output order.
-      const limit = limiter(16);
-      const heads = args.outputs.map((o) => limit(() => deps.results.head(outputPrefix(w) + o.name)));
-      for (const h of heads) h.catch(() => undefined); // reported in order below
+      const heads = startInOrder(args.outputs, limiter(16), (o) => deps.results.head(outputPrefix(w) + o.name));
       for (const [i, o] of args.outputs.entries()) {
         heartbeat({ stage: 'verify', output: o.name });
         const head = await heads[i];

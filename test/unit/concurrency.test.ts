@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { limiter } from '../../src/concurrency.js';
+import { limiter, startInOrder } from '../../src/concurrency.js';
 
 /** A task that records when it runs and finishes when `release` is called. */
 function gate(log: string[], name: string) {
@@ -55,5 +55,31 @@ describe('limiter', () => {
     await expect(limit(async () => 'alone', 5)).resolves.toBe('alone');
     await expect(limit(() => Promise.reject(new Error('boom')), 2)).rejects.toThrow('boom');
     await expect(Promise.all([limit(async () => 1), limit(async () => 2)])).resolves.toEqual([1, 2]);
+  });
+});
+
+describe('startInOrder', () => {
+  it('starts through the limiter, keeps item order, and holds a rejection back until awaited', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let inFlight = 0;
+      let most = 0;
+      const started = startInOrder([30, 10, 20, -1], limiter(2), async (ms, i) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, Math.abs(ms)));
+        inFlight--;
+        if (ms < 0) throw new Error(`item ${i} failed`);
+        return `${i}:${ms}`;
+      });
+      await new Promise((r) => setTimeout(r, 80)); // the failure has happened, nobody awaits it yet
+      expect(unhandled).toEqual([]);
+      expect(most).toBe(2);
+      expect(await Promise.all(started.slice(0, 3))).toEqual(['0:30', '1:10', '2:20']);
+      await expect(started[3]).rejects.toThrow('item 3 failed');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });
