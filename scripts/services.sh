@@ -118,7 +118,8 @@ up_ferretdb() {
   port_busy "$MONGO_PORT" && die "port $MONGO_PORT is taken by another process; set GA_MONGO_PORT"
   log "starting FerretDB (MongoDB wire) on 127.0.0.1:$MONGO_PORT"
   start_bg ferretdb "$FERRETDB" --handler=sqlite --sqlite-url="file:$STATE/ferretdb/" \
-    --listen-addr="127.0.0.1:$MONGO_PORT" --debug-addr=- --telemetry=disable --log-level=warn
+    --listen-addr="127.0.0.1:$MONGO_PORT" --debug-addr=- --telemetry=disable --log-level=warn \
+    --state-dir="$STATE/ferretdb" # its state.json, else written to the current folder (the repo)
   wait_for ferretdb 30 port_busy "$MONGO_PORT"
 }
 

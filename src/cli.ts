@@ -3,7 +3,7 @@
 //   dispatch  start one workflow per (mouse, parameter set) from job files
 //   worker    run a worker
 import { hash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -12,32 +12,22 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { planDispatch, startPlanned, type DispatchRow } from './client/dispatch.js';
 import { followRuns, type FollowedRun } from './client/progress.js';
 import { prepareSamples } from './demo/samples.js';
+import { ANALYSES } from './analyses/registry.js';
+import { PythonWorkerProcess } from './client/python-worker.js';
 import { registerAnalysesCommand } from './analyses/help.js';
-import { dispatchTable, textTable } from './client/format.js';
+import { dispatchTable, runsTable, textTable } from './client/format.js';
 import { registerJobsCommand } from './client/jobs-command.js';
 import { registerResultsCommand } from './client/results-command.js';
 import { writeBatchIndex } from './report/batch-index.js';
 import { createRuntime } from './runtime.js';
 import { ValidationError } from './schemas/errors.js';
+import { servicesEnv, withServicesEnv } from './services-env.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
 import { createWorker } from './temporal/worker-factory.js';
 import { codeVersion } from './version.js';
 import { runWorker } from './worker.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Variables from the env file `scripts/services.sh up` writes; explicit environment wins. */
-function servicesEnv(): Record<string, string> {
-  const file = join(process.env.GA_STATE_DIR ?? join(repoRoot, '.services'), 'env');
-  if (!existsSync(file)) return {};
-  const out: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
-}
-
 
 function uiLink(config: Config, query: string): string | undefined {
   const base = config.temporal.uiUrl;
@@ -57,6 +47,7 @@ program
     const t0 = Date.now();
     const tag = o.fresh ? `sample-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}` : 'sample';
     const results = join(repoRoot, 'results');
+    const queue = `grouped-analysis-local-${hash('sha256', repoRoot).slice(0, 8)}`;
     const env = {
       ...servicesEnv(),
       ...process.env,
@@ -68,7 +59,9 @@ program
       GA_DATA_ROOT: repoRoot,
       // Its own queue, stable per checkout: a worker with other stores (S3, MongoDB) must never
       // pick up these runs, and an interrupted batch resumes on the next start.
-      TEMPORAL_TASK_QUEUE: `grouped-analysis-local-${hash('sha256', repoRoot).slice(0, 8)}`,
+      TEMPORAL_TASK_QUEUE: queue,
+      // The Python analyses' steps too, on a Python worker of these stores only.
+      GA_PY_TASK_QUEUE: `${queue}-py`,
     };
     const config = loadConfig(env);
     console.log('Preparing sample data (generated once, then cached) ...');
@@ -82,39 +75,54 @@ program
       activities: runtime.activities,
       maxConcurrentActivityTaskExecutions: config.concurrency.maxConcurrentActivities,
     });
+    // The Python analyses (python/manifests) run on a Python worker of their own, started here
+    // like the TypeScript one (its venv is built once into the cache).
+    const python = ANALYSES.flatMap((a) => (a.servedBy ? [a] : []));
+    let pythonWorker: PythonWorkerProcess | undefined;
+    if (python.length) {
+      console.log(`Starting the Python worker for ${python.map((a) => a.parameters.name).join(', ')} (its venv is built on the first start) ...`);
+      await mkdir(results, { recursive: true });
+      pythonWorker = new PythonWorkerProcess(env, python.map((a) => a.servedBy!.entry), join(results, 'python-worker.log'));
+      await pythonWorker.start();
+    }
     const batchTag = `start-${tag}`;
     const rows: DispatchRow[] = [];
-    const summary = await worker.runUntil(async () => {
-      for (const b of batches) {
-        const planned = await planDispatch({ jobs: [b.jobsDir], parametersFile: b.parametersFile, codeVersion: codeVersion(env), batchTag, sessionParallelism: config.concurrency.sessionParallelism });
-        rows.push(...(await startPlanned(planned, { client, taskQueue: config.temporal.taskQueue, records: runtime.records })));
-      }
-      console.log(dispatchTable(rows));
-      return await followRuns(client, rows.filter((r) => r.status === 'started' || r.status === 'already-running'));
-    });
-    // This batch's runs only (records of older code versions share the tag but not the key).
-    const records = (await runtime.records.getMany(rows.map((r) => r.dedupKey!))).sort((a, b) =>
-      a.subject_id === b.subject_id ? a.analysis.name.localeCompare(b.analysis.name) : a.subject_id.localeCompare(b.subject_id),
-    );
-    await writeBatchIndex(runtime.deps.results, records, { title: `Sample batch (tag ${tag})` });
-    console.log('\nSummary');
-    const ran = new Map(summary.map((s: FollowedRun) => [s.row.dedupKey, s]));
-    console.log(
-      textTable([
-        ['mouse', 'analysis', 'sessions', 'status', 'record id', 'output folder', 'wall time'],
-        ...records.map((r) => {
-          const run = ran.get(r._id);
-          return [r.subject_id, r.analysis.name, String(r.inputs.files.length), run ? (run.error ? `failed: ${run.error}` : r.status) : 'already done', r._id.slice(0, 16), fileURLToPath(r.location), run ? `${run.seconds.toFixed(1)} s` : '-'];
-        }),
-      ]),
-    );
-    console.log(`\nReports: ${join(results, 'outputs', 'index.html')}`);
-    const link = uiLink(config, `BatchTag="${batchTag}"`);
-    if (link) console.log(`\nTemporal UI (this batch): ${link}`);
-    console.log(`Done in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
+    try {
+      const summary = await worker.runUntil(async () => {
+        for (const b of batches) {
+          const planned = await planDispatch({ jobs: [b.jobsDir], parametersFile: b.parametersFile, codeVersion: codeVersion(env), batchTag, sessionParallelism: config.concurrency.sessionParallelism, pythonTaskQueue: config.temporal.pythonTaskQueue });
+          rows.push(...(await startPlanned(planned, { client, taskQueue: config.temporal.taskQueue, records: runtime.records })));
+        }
+        console.log(dispatchTable(rows));
+        return await followRuns(client, rows.filter((r) => r.status === 'started' || r.status === 'already-running'));
+      });
+      // This batch's runs only (records of older code versions share the tag but not the key).
+      const records = (await runtime.records.getMany(rows.map((r) => r.dedupKey!))).sort((a, b) =>
+        a.subject_id === b.subject_id ? a.analysis.name.localeCompare(b.analysis.name) : a.subject_id.localeCompare(b.subject_id),
+      );
+      await writeBatchIndex(runtime.deps.results, records, { title: `Sample batch (tag ${tag})` });
+      console.log('\nSummary');
+      const ran = new Map(summary.map((s: FollowedRun) => [s.row.dedupKey, s]));
+      console.log(
+        textTable([
+          ['mouse', 'analysis', 'sessions', 'status', 'record id', 'output folder', 'wall time'],
+          ...records.map((r) => {
+            const run = ran.get(r._id);
+            return [r.subject_id, r.analysis.name, String(r.inputs.files.length), run ? (run.error ? `failed: ${run.error}` : r.status) : 'already done', r._id.slice(0, 16), fileURLToPath(r.location), run ? `${run.seconds.toFixed(1)} s` : '-'];
+          }),
+        ]),
+      );
+      console.log(`\nReports: ${join(results, 'outputs', 'index.html')}`);
+      const link = uiLink(config, `BatchTag="${batchTag}"`);
+      if (link) console.log(`\nTemporal UI (this batch): ${link}`);
+      console.log(`Done in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
+      if (summary.some((s) => s.error)) process.exitCode = 1;
+    } finally {
+      // Detached: it would outlive a failed batch.
+      await pythonWorker?.stop();
+    }
     await runtime.close();
     await client.connection.close();
-    if (summary.some((s) => s.error)) process.exitCode = 1;
   });
 
 program
@@ -126,10 +134,12 @@ program
   .option('--dry-run', 'validate and print the keys without starting anything')
   .option('--wait', 'follow the runs to the end')
   .option('--batch-tag <tag>', 'label the runs (BatchTag search attribute)')
-  .action(async (jobs: string[], o: { parameters?: string; analysis?: string; dryRun?: boolean; wait?: boolean; batchTag?: string }) => {
-    const env = { ...servicesEnv(), ...process.env };
+  .option('--allow-unknown-fields', 'ignore unknown top-level fields of job files (a warning each) instead of refusing them')
+  .action(async (jobs: string[], o: { parameters?: string; analysis?: string; dryRun?: boolean; wait?: boolean; batchTag?: string; allowUnknownFields?: boolean }) => {
+    const env = withServicesEnv();
     const config = loadConfig(env);
-    const planned = await planDispatch({ jobs, parametersFile: o.parameters, analysis: o.analysis, codeVersion: codeVersion(env), batchTag: o.batchTag, sessionParallelism: config.concurrency.sessionParallelism, inputBuckets: config.inputBuckets });
+    const planned = await planDispatch({ jobs, parametersFile: o.parameters, analysis: o.analysis, codeVersion: codeVersion(env), batchTag: o.batchTag, sessionParallelism: config.concurrency.sessionParallelism, inputBuckets: config.inputBuckets, pythonTaskQueue: config.temporal.pythonTaskQueue, allowUnknownFields: o.allowUnknownFields });
+    for (const w of new Set(planned.flatMap((p) => p.warnings))) console.error(`warning: ${w}`);
     if (o.dryRun) {
       console.log(textTable([['job', 'subject', 'analysis', 'dedup key', 'workflow id'], ...planned.map((p) => [p.jobFile, p.input.subjectId, p.input.analysisName, p.input.dedupKey, p.workflowId])]));
       return;
@@ -140,6 +150,7 @@ program
     console.log(dispatchTable(rows));
     if (o.wait) {
       const runs = await followRuns(client, rows.filter((r) => r.status === 'started' || r.status === 'already-running'));
+      if (runs.length) console.log(`\n${runsTable(runs)}\n\nRecords: npm run cli -- results show <record id>`);
       if (runs.some((r) => r.error)) process.exitCode = 1;
     }
     await runtime.close();
@@ -149,10 +160,10 @@ program
 program
   .command('worker')
   .description('Run a worker for the configured task queue until SIGINT/SIGTERM.')
-  .action(async () => runWorker({ ...servicesEnv(), ...process.env }));
+  .action(async () => runWorker(withServicesEnv()));
 
-registerResultsCommand(program, () => ({ ...servicesEnv(), ...process.env }));
-registerJobsCommand(program, () => ({ ...servicesEnv(), ...process.env }));
+registerResultsCommand(program, () => withServicesEnv());
+registerJobsCommand(program, () => withServicesEnv());
 registerAnalysesCommand(program);
 
 program.parseAsync().catch((e: unknown) => {

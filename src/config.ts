@@ -21,6 +21,7 @@ export const CONFIG_VARIABLES = {
   TEMPORAL_ADDRESS: { expected: 'host:port of the Temporal frontend', example: '127.0.0.1:7233' },
   TEMPORAL_NAMESPACE: { expected: 'a Temporal namespace name', example: 'default' },
   TEMPORAL_TASK_QUEUE: { expected: 'a task queue name without spaces', example: 'grouped-analysis' },
+  GA_PY_TASK_QUEUE: { expected: 'a task queue name without spaces (the Python worker\'s; default: each Python analysis\'s manifest)', example: 'grouped-analysis-py' },
   TEMPORAL_UI_URL: { expected: 'http(s) URL of the Temporal web UI', example: 'http://127.0.0.1:8233' },
   TEMPORAL_API_KEY: { expected: 'a Temporal Cloud API key', example: '<api key>', secret: true },
   TEMPORAL_TLS: { expected: 'true or false', example: 'true' },
@@ -64,6 +65,8 @@ export const ConfigSchema = z.strictObject({
     address: z.string().min(1),
     namespace: z.string().min(1),
     taskQueue: z.string().min(1),
+    /** Where Python analyses' stages are scheduled, instead of their manifests' task queue. */
+    pythonTaskQueue: z.string().min(1).optional(),
     uiUrl: z.string().optional(),
     apiKey: z.string().min(1).optional(),
     /** Absent = plaintext connection (local dev server). */
@@ -187,9 +190,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 
   // Temporal
-  const address = read('TEMPORAL_ADDRESS', z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/), 'localhost:7233');
+  // The local dev server's address (scripts/services.sh binds 127.0.0.1; `localhost` may resolve
+  // to ::1 first); scripts/ops/common.sh has the same default.
+  const address = read('TEMPORAL_ADDRESS', z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/), '127.0.0.1:7233');
   const namespace = read('TEMPORAL_NAMESPACE', z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/), 'default');
   const taskQueue = read('TEMPORAL_TASK_QUEUE', z.string().regex(/^\S{1,255}$/), DEFAULT_TASK_QUEUE);
+  const pythonTaskQueue = read('GA_PY_TASK_QUEUE', z.string().regex(/^\S{1,255}$/));
   const uiUrl = read('TEMPORAL_UI_URL', HTTP_URL);
   const apiKey = read('TEMPORAL_API_KEY', z.string().regex(/^\S+$/));
   const tlsFlag = read('TEMPORAL_TLS', BOOL);
@@ -293,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address,
       namespace,
       taskQueue,
+      ...(pythonTaskQueue !== undefined && { pythonTaskQueue }),
       ...(uiUrl !== undefined && { uiUrl }),
       ...(apiKey !== undefined && { apiKey }),
       ...(tlsOn && {

@@ -67,6 +67,7 @@ export async function createRuntime(config: Config, env: NodeJS.ProcessEnv = pro
     taskQueue: config.temporal.taskQueue,
     codeVersion: deps.codeVersion,
     sessionParallelism: config.concurrency.sessionParallelism,
+    pythonTaskQueue: config.temporal.pythonTaskQueue,
   });
   return {
     deps,

@@ -1,12 +1,19 @@
-# Shared by the operator scripts: finds the `temporal` CLI and the server address
-# (the local dev server's env file, unless TEMPORAL_ADDRESS / TEMPORAL_CLI are exported).
+# Shared by the operator scripts: finds the `temporal` CLI and the server address and namespace.
+# The local services' env file is read as src/services-env.ts reads it for the CLI and the worker:
+# `${GA_STATE_DIR:-<repo>/.services}/env`, under the variables already set (TEMPORAL_ADDRESS,
+# TEMPORAL_NAMESPACE, TEMPORAL_CLI, ...); the defaults are src/config.ts's.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-ENV_FILE="${GA_STATE_DIR:-$ROOT/.services}/env"
-if [[ -f "$ENV_FILE" ]]; then
-  TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-$(sed -n 's/^TEMPORAL_ADDRESS=//p' "$ENV_FILE")}"
-  TEMPORAL_CLI="${TEMPORAL_CLI:-$(sed -n 's/^TEMPORAL_CLI=//p' "$ENV_FILE")}"
-fi
+# Sets (not exports) each NAME=value line of the services env file whose NAME is not set already.
+services_env() {
+  local file="${GA_STATE_DIR:-$ROOT/.services}/env" line
+  [[ -f "$file" ]] || return 0
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    line="${line#"${line%%[![:space:]]*}"}"; line="${line%"${line##*[![:space:]]}"}" # trimmed
+    if [[ "$line" =~ ^([A-Z0-9_]+)=(.*)$ && ! -v "${BASH_REMATCH[1]}" ]]; then printf -v "${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"; fi
+  done <"$file"
+}
+services_env
 TEMPORAL_CLI="${TEMPORAL_CLI:-temporal}"
 TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"

@@ -3,9 +3,11 @@
 // by the dedup key), so Temporal may retry any of them after a crash or an outage.
 import { hash } from 'node:crypto';
 import { ApplicationFailure, Context, activityInfo } from '@temporalio/activity';
+import { z } from 'zod';
 import { limiter, startInOrder } from '../concurrency.js';
 import { canonicalJson } from '../schemas/canonical-json.js';
 import { DedupKey, workflowIdFor } from '../schemas/dedup-key.js';
+import { toJsonPath } from '../schemas/errors.js';
 import { DamagedPartialError, decodePartial, encodePartial } from '../analyses/codec.js';
 import { AnalysisInputError, type AnalysisContext, type AnyAnalysis, type OutputFile, type SessionOutput } from '../analyses/define.js';
 import type { LoadedSession, SessionReadRequest } from '../nwb/session.js';
@@ -25,7 +27,7 @@ import type {
   StepTiming,
 } from '../workflows/analysis-types.js';
 import { collectGarbage } from '../memory.js';
-import { buildProcessingRecord, type ProcessingRecord, type RecordError } from './record.js';
+import { buildProcessingRecord, type ProcessingRecord, type RecordArgs, type RecordError } from './record.js';
 
 export interface AnalysisActivityDeps {
   results: ObjectStore;
@@ -59,6 +61,11 @@ export type ResolveResult =
        * workflow runs no session activity for those. Absent in histories recorded before it was.
        */
       cachedPartials?: (string | null)[];
+      /**
+       * Per session, the key its partial is (to be) stored under: a worker of another language
+       * writes it there. Absent in histories recorded before it was.
+       */
+      partialKeys?: string[];
     };
 
 export interface GroupResult {
@@ -85,6 +92,21 @@ export interface WriteRecordArgs {
 /** Bad input: fail the workflow now, with the file named; never retried. */
 export function invalidInput(message: string, file?: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'InvalidInput', message, nonRetryable: true, details: [{ file }] });
+}
+
+/**
+ * The processing record of a run, or non-retryable bad input when the run's own input cannot make
+ * a valid one (a run started by hand with a key that is not its input's, no locations): a retry
+ * would build the same invalid record.
+ */
+function recordOf(a: RecordArgs): ProcessingRecord {
+  try {
+    return buildProcessingRecord(a);
+  } catch (e) {
+    if (!(e instanceof z.ZodError)) throw e;
+    const problems = e.issues.map((i) => `${toJsonPath(i.path)}: ${i.message}`).join('; ');
+    throw invalidInput(`this run's input cannot make a valid processing record (${problems}); start runs with the dispatcher`);
+  }
 }
 
 function asInvalidInput(e: unknown): never {
@@ -123,18 +145,54 @@ function runContext(): { namespace?: string; taskQueue?: string; runId?: string 
 export function createAnalysisActivities(deps: AnalysisActivityDeps) {
   const outputPrefix = (w: AnalysisWorkflowInput) => `${w.dedupKey}/`;
 
+  // An analysis this worker does not have (a run started by hand, a worker deployed without it)
+  // is refused for good, naming the registered ones: looking again could not find it.
+  const analysisNamed = (name: string): AnyAnalysis => {
+    try {
+      return deps.getAnalysis(name);
+    } catch (e) {
+      throw invalidInput(e instanceof Error ? e.message : String(e));
+    }
+  };
+
   const specOf = (w: AnalysisWorkflowInput) => {
     // The key names the output prefix and the record: a malformed one (a run started by hand) is
     // refused for good, not retried as the object store's key check would be.
     if (!DedupKey.safeParse(w.dedupKey).success) {
       throw invalidInput(`dedup key ${JSON.stringify(w.dedupKey)} is not 64 lowercase hex digits; start runs with the dispatcher`);
     }
-    const def = deps.getAnalysis(w.analysisName);
+    const def = analysisNamed(w.analysisName);
     const parsed = def.parameters.schema.safeParse(w.parameters);
     if (!parsed.success) {
       throw invalidInput(`parameters do not match ${def.parameters.name} ${def.parameters.version}: ${parsed.error.message}`);
     }
     return { def, spec: parsed.data };
+  };
+
+  /**
+   * The language an analysis served by another worker is written in, for its record (none for an
+   * analysis this worker does not know: its run's failure is still recorded).
+   */
+  const languageOf = (w: AnalysisWorkflowInput) => {
+    let served: AnyAnalysis['servedBy'];
+    try {
+      served = deps.getAnalysis(w.analysisName).servedBy;
+    } catch {
+      return {};
+    }
+    return served ? { language: { name: 'Python' as const, version: served.languageVersion } } : {};
+  };
+
+  /** Refuses to run, in this process, the stages of an analysis another worker serves. */
+  const localStages = (w: AnalysisWorkflowInput) => {
+    const found = specOf(w);
+    const served = found.def.servedBy;
+    if (served) {
+      throw invalidInput(
+        `${w.analysisName} is served by the ${served.language} worker on task queue "${served.taskQueue}", but this run scheduled its stages here (its workflow input has no analysisTaskQueue): dispatch it again with this version's dispatcher`,
+      );
+    }
+    return found;
   };
 
   // Content-addressed (the key hashes everything the bytes depend on, the code version included
@@ -166,7 +224,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
   };
 
   /** Where a session's partial is cached: its content, the parameters and resources it depends on, the code. */
-  const partialKeyFor = (def: AnyAnalysis, spec: ReturnType<typeof specOf>['spec'], resources: Record<string, Uint8Array>, session: SessionRef) => {
+  const partialKeyFor = (w: AnalysisWorkflowInput, def: AnyAnalysis, spec: ReturnType<typeof specOf>['spec'], resources: Record<string, Uint8Array>, session: SessionRef) => {
     const cacheId = hash(
       'sha256',
       canonicalJson({
@@ -177,14 +235,15 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
         resources: Object.entries(resources).map(([uri, bytes]) => [uri, hash('sha256', bytes)]),
       }),
     );
-    return `_cache/${def.parameters.name}/${def.parameters.version}/${deps.codeVersion}/${cacheId}${PARTIAL_SUFFIX}`;
+    // An analysis served by another worker is made by its own code, whatever this worker runs.
+    return `_cache/${def.parameters.name}/${def.parameters.version}/${w.analysisCodeVersion ?? deps.codeVersion}/${cacheId}${PARTIAL_SUFFIX}`;
   };
 
   /** `reuse: false` recomputes over a cached partial found damaged or incomplete. */
   const analyzeOneSession = async (w: AnalysisWorkflowInput, session: SessionRef, reuse = true): Promise<SessionResult> => {
-    const { def, spec } = specOf(w);
+    const { def, spec } = localStages(w);
     const resources = await resourcesOf(def, spec);
-    const partialKey = partialKeyFor(def, spec, resources, session);
+    const partialKey = partialKeyFor(w, def, spec, resources, session);
     if (reuse && (await deps.results.head(partialKey))) return { partialKey, fromCache: true, warnings: [] };
 
     heartbeat({ session: session.uri, stage: 'load' });
@@ -260,8 +319,13 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
         for (const r of refs) if (!seen.has(r.uri)) (seen.add(r.uri), sessions.push(r));
       }
 
+      // Resource files (fit_source) are read before the key is claimed: one that is not there is
+      // refused with nothing left `running`.
+      heartbeat({ stage: 'resources' });
+      const resources = await resourcesOf(def, spec);
+
       // Claim the key with a 'running' record; a previous failed/crashed run's record is taken over.
-      const running = buildProcessingRecord({
+      const running = recordOf({
         workflow: w,
         status: 'running',
         sessions,
@@ -272,6 +336,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
         codeVersion: deps.codeVersion,
         workerIdentity: deps.workerIdentity,
         outputLocation: deps.results.uri(outputPrefix(w)),
+        ...languageOf(w),
         ...runContext(),
       });
       if ((await deps.records.insertIfAbsent(running)) === 'exists') {
@@ -285,19 +350,14 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       // mouse with N sessions schedules one session activity, not N (each a round trip through
       // the server and ~6 history events). Checked a few at a time (on S3 each is a request).
       heartbeat({ stage: 'cache' });
-      const resources = await resourcesOf(def, spec);
-      const cachedPartials = await Promise.all(
-        sessions.map((session) =>
-          listing(async () => {
-            const key = partialKeyFor(def, spec, resources, session);
-            return (await deps.results.head(key)) ? key : null;
-          }),
-        ),
-      );
-      return { kind: 'resolved', sessions, outputPrefix: deps.results.uri(outputPrefix(w)), warnings: [], cachedPartials };
+      const partialKeys = sessions.map((session) => partialKeyFor(w, def, spec, resources, session));
+      const cachedPartials = await Promise.all(partialKeys.map((key) => listing(async () => ((await deps.results.head(key)) ? key : null))));
+      return { kind: 'resolved', sessions, outputPrefix: deps.results.uri(outputPrefix(w)), warnings: [], cachedPartials, partialKeys };
     },
 
-    async analyzeSession(args: { workflow: AnalysisWorkflowInput; session: SessionRef }): Promise<SessionResult> {
+    // partialKey (the resolver's) is what a worker of another language stores under; here the
+    // key is computed again, as histories recorded before the resolver named it require.
+    async analyzeSession(args: { workflow: AnalysisWorkflowInput; session: SessionRef; partialKey?: string }): Promise<SessionResult> {
       const result = await analyzeOneSession(args.workflow, args.session);
       // Here, once the session's data is out of scope, so the collection can free it.
       if (!result.fromCache) collectGarbage();
@@ -306,7 +366,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
 
     async computeGroup(args: { workflow: AnalysisWorkflowInput; sessions: SessionRef[]; partialKeys: string[] }): Promise<GroupResult> {
       const { workflow: w } = args;
-      const { def, spec } = specOf(w);
+      const { def, spec } = localStages(w);
       const inputs = [];
       const outputs: OutputEntry[] = [];
       // An output keeps its place in the listing (the order store is called in), however the
@@ -405,7 +465,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
           dedupKey: w.dedupKey,
           workflowId: workflowIdFor({ analysisName: w.analysisName, subjectId: w.subjectId, analysisTag: w.analysisTag, key: w.dedupKey }),
           subjectId: w.subjectId,
-          analysis: { name: w.analysisName, version: w.analysisVersion, tag: w.analysisTag },
+          analysis: { name: w.analysisName, version: w.analysisVersion, tag: w.analysisTag, ...(w.analysisCodeVersion ? { codeVersion: w.analysisCodeVersion } : {}) },
           codeVersion: w.codeVersion,
           parameters: w.parameters,
           inputs: { locations: w.inputs.locations, files: w.inputs.files ?? [], sessions: args.sessions },
@@ -422,12 +482,15 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
     },
 
     async writeRecord(a: WriteRecordArgs): Promise<void> {
-      const record = buildProcessingRecord({
+      const record = recordOf({
         ...a,
         endedAt: deps.now().toISOString(),
-        codeVersion: deps.codeVersion,
+        // A failure is recorded under the code version its key names, whichever worker writes it
+        // (a run refused for a code version mismatch is recorded by a worker of another version).
+        codeVersion: a.status === 'failed' ? a.workflow.codeVersion : deps.codeVersion,
         workerIdentity: deps.workerIdentity,
         outputLocation: deps.results.uri(outputPrefix(a.workflow)),
+        ...languageOf(a.workflow),
         ...runContext(),
       });
       if (await deps.records.replaceIf(record, 'status', 'running')) return;

@@ -21,6 +21,8 @@ export interface DispatchActivityDeps {
   taskQueue: string;
   codeVersion: string;
   sessionParallelism: number;
+  /** GA_PY_TASK_QUEUE, as the dispatcher reads it. */
+  pythonTaskQueue?: string;
 }
 
 export function createDispatchActivities(deps: DispatchActivityDeps) {
@@ -28,7 +30,7 @@ export function createDispatchActivities(deps: DispatchActivityDeps) {
     async dispatchJobs(input: DispatchJobsInput): Promise<DispatchSummary> {
       let planned;
       try {
-        planned = await planDispatch({ ...input, codeVersion: deps.codeVersion, sessionParallelism: deps.sessionParallelism });
+        planned = await planDispatch({ ...input, codeVersion: deps.codeVersion, sessionParallelism: deps.sessionParallelism, pythonTaskQueue: deps.pythonTaskQueue });
       } catch (e) {
         if (e instanceof ValidationError) throw ApplicationFailure.nonRetryable(e.message, 'InvalidInput');
         throw e;

@@ -11,6 +11,10 @@ export interface RecordError {
   message: string;
   step: string;
   file?: string;
+  /** The failure's type (InvalidInput, or a Python exception's class). */
+  type?: string;
+  /** The last frames of a Python traceback. */
+  traceback?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -39,6 +43,8 @@ export interface RecordArgs {
   summary?: unknown;
   error?: RecordError;
   codeVersion: string;
+  /** The language of an analysis served by another worker (from its manifest). */
+  language?: { name: 'Python'; version: string };
   workerIdentity: string;
   outputLocation: string;
   namespace?: string;
@@ -54,9 +60,10 @@ export function buildProcessingRecord(a: RecordArgs): ProcessingRecord {
     workflowId,
     location: a.outputLocation,
     subjectId: w.subjectId,
-    analysis: { name: w.analysisName, version: w.analysisVersion, tag: w.analysisTag },
+    analysis: { name: w.analysisName, version: w.analysisVersion, tag: w.analysisTag, ...(w.analysisCodeVersion ? { code_version: w.analysisCodeVersion } : {}) },
     codeVersion: a.codeVersion,
     codeUrl,
+    ...(a.language ? { language: a.language } : {}),
     nodeVersion: process.versions.node,
     temporalSdkVersion,
     parameters: w.parameters,
@@ -101,7 +108,9 @@ export function buildProcessingRecord(a: RecordArgs): ProcessingRecord {
       sha256: o.sha256,
       media_type: mediaTypes[o.name.split('.').pop() ?? ''] ?? 'application/octet-stream',
     })),
-    error: a.error ? { message: a.error.message, step: a.error.step, file: a.error.file ?? null } : null,
+    error: a.error
+      ? { message: a.error.message, step: a.error.step, file: a.error.file ?? null, ...(a.error.type ? { type: a.error.type } : {}), ...(a.error.traceback ? { traceback: a.error.traceback } : {}) }
+      : null,
     updated_at: endedAt,
   });
 }

@@ -84,6 +84,12 @@ export interface AnalysisDefinition<Spec extends z.ZodType<SpecOutputBase>, Part
     run(session: LoadedSession, spec: z.output<Spec>, ctx: AnalysisContext): SessionOutput<Partial>;
   };
   group(sessions: SessionPartialInput<Partial>[], spec: z.output<Spec>, ctx: AnalysisContext): Promise<GroupOutput<Summary>>;
+  /**
+   * Set for an analysis whose stages run on a worker of another language (external.ts): the
+   * workflow schedules its session and group steps on `taskQueue`, and its `codeVersion` is
+   * hashed into the dedup key and names its cached partials.
+   */
+  servedBy?: { language: 'python'; languageVersion: string; taskQueue: string; codeVersion: string; mode: 'job' | 'session-group'; entry: string };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -37,7 +37,10 @@ export function typeText(s: JsonSchema): string {
   }
   if (s.type === 'object' && typeof s.additionalProperties === 'object') return `{ [name]: ${typeText(s.additionalProperties)} }`;
   if ((s.type === 'integer' || s.type === 'number') && (s.minimum !== undefined || s.maximum !== undefined)) {
-    return `${s.type} ${s.minimum ?? ''}..${s.maximum ?? ''}`;
+    // zod bounds every integer by the safe range: not a bound anyone chose.
+    const bound = (v?: number) => (v === undefined || Math.abs(v) === Number.MAX_SAFE_INTEGER ? '' : v);
+    const range = `${bound(s.minimum)}..${bound(s.maximum)}`;
+    return range === '..' ? s.type : `${s.type} ${range}`;
   }
   return s.type ?? 'any';
 }
@@ -58,7 +61,8 @@ function describeAnalysis(a: AnyAnalysis): string {
   const { name, version, schema } = a.parameters;
   const json = z.toJSONSchema(schema, { io: 'input' }) as JsonSchema;
   const required = new Set(json.required ?? []);
-  const out = [`${name} ${version}${name === DEFAULT_ANALYSIS ? ' (default)' : ''}: ${a.title}`, wrap(a.description, '  '), '', '  Parameters:'];
+  const where = a.servedBy ? ` [Python, ${a.servedBy.mode === 'job' ? 'one run per job' : 'per session + group'}, task queue ${a.servedBy.taskQueue}]` : '';
+  const out = [`${name} ${version}${name === DEFAULT_ANALYSIS ? ' (default)' : ''}: ${a.title}${where}`, wrap(a.description, '  '), '', '  Parameters:'];
   for (const [key, prop] of Object.entries(json.properties ?? {})) {
     const given = 'default' in prop ? `default ${JSON.stringify(prop.default)}` : required.has(key) ? 'required' : 'optional';
     out.push(`    ${key}: ${typeText(prop)}  (${given})`);

@@ -1,10 +1,34 @@
-// Every analysis the product runs. Adding one = its folder + one line here.
+// Every analysis the product runs. Adding a TypeScript one = its folder + one line here; a Python
+// one = its manifest in python/manifests/ (or a folder named in GA_PYTHON_MANIFESTS).
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AnyAnalysis } from './define.js';
+import { loadExternalAnalyses } from './external.js';
 import { foragingSummary } from './foraging-summary/index.js';
 import { groupedPhotometry } from './grouped-photometry/index.js';
 
-// The first entry is the default analysis.
-export const ANALYSES: readonly AnyAnalysis[] = [groupedPhotometry, foragingSummary];
+// src/analyses or dist/analyses: the repository is two folders up either way.
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Folders of external (Python) analysis manifests: the repository's, then GA_PYTHON_MANIFESTS. */
+export function manifestFolders(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [join(repoRoot, 'python', 'manifests'), ...(env.GA_PYTHON_MANIFESTS ?? '').split(':').filter(Boolean)];
+}
+
+// The TypeScript analyses; the first entry is the default analysis.
+const TYPESCRIPT_ANALYSES: readonly AnyAnalysis[] = [groupedPhotometry, foragingSummary];
+
+function registered(): AnyAnalysis[] {
+  const all = [...TYPESCRIPT_ANALYSES, ...loadExternalAnalyses(manifestFolders())];
+  const seen = new Set<string>();
+  for (const a of all) {
+    if (seen.has(a.parameters.name)) throw new TypeError(`two analyses are named "${a.parameters.name}": rename one (its manifest or its spec)`);
+    seen.add(a.parameters.name);
+  }
+  return all;
+}
+
+export const ANALYSES: readonly AnyAnalysis[] = registered();
 
 /** The default when a job's parameters name no analysis (the lab's main grouped analysis). */
 export const DEFAULT_ANALYSIS = ANALYSES[0].parameters.name;

@@ -1,6 +1,7 @@
 // The dispatcher: job files (+ analysis_parameters.json) -> one workflow per (mouse, parameter
 // set), keyed by the dedup key. Everything is validated before anything starts; a job already
 // done (record completed, or a closed successful run) is skipped and reported as such.
+import { randomUUID } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -45,8 +46,12 @@ export interface PlanOptions {
   codeVersion: string;
   batchTag?: string;
   sessionParallelism?: number;
+  /** Task queue of the Python worker (GA_PY_TASK_QUEUE), instead of each Python analysis's manifest's. */
+  pythonTaskQueue?: string;
   /** S3 inputs must be in one of these buckets (GA_INPUT_BUCKETS); undefined = any. */
   inputBuckets?: string[];
+  /** Ignore unknown top-level job fields (a warning each) instead of refusing the job (`--allow-unknown-fields`). */
+  allowUnknownFields?: boolean;
 }
 
 async function jobFiles(paths: string[]): Promise<string[]> {
@@ -107,7 +112,7 @@ export async function planDispatch(o: PlanOptions): Promise<PlannedJob[]> {
   const jobs: JobSource[] = [];
   for (const file of await jobFiles(o.jobs)) {
     try {
-      jobs.push({ file, parsed: await parseJobFile(file) });
+      jobs.push({ file, parsed: await parseJobFile(file, { allowUnknownFields: o.allowUnknownFields }) });
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       issues.push(...e.issues);
@@ -138,6 +143,7 @@ export async function planDispatch(o: PlanOptions): Promise<PlannedJob[]> {
     throw e;
   }
   const spec = analysis.parameters;
+  const served = analysis.servedBy;
   const expanded = expandJobs(spec, jobs, params);
   const planned: PlannedJob[] = [];
   for (const x of expanded) {
@@ -155,6 +161,7 @@ export async function planDispatch(o: PlanOptions): Promise<PlannedJob[]> {
       analysisName: spec.name,
       analysisVersion: spec.version,
       codeVersion: o.codeVersion,
+      ...(served ? { analysisCodeVersion: served.codeVersion } : {}),
       inputLocations: x.job.s3_location,
       fileLocations: x.job.file_location ?? null,
       parameters,
@@ -180,6 +187,7 @@ export async function planDispatch(o: PlanOptions): Promise<PlannedJob[]> {
         },
         ...(o.batchTag ? { batchTag: o.batchTag } : {}),
         ...(o.sessionParallelism ? { sessionParallelism: o.sessionParallelism } : {}),
+        ...(served ? { analysisCodeVersion: served.codeVersion, analysisTaskQueue: o.pythonTaskQueue ?? served.taskQueue } : {}),
       },
     });
   }
@@ -228,7 +236,9 @@ export async function startPlanned(planned: PlannedJob[], o: StartOptions): Prom
 
 async function startOne(p: PlannedJob, recordDone: boolean, o: StartOptions): Promise<DispatchRow> {
   if (recordDone) return rowOf(p, 'already-done', 'a completed record exists for this key');
-  const before = Date.now();
+  // This start's own mark: the execution the server returns carries it only if this start
+  // created it (USE_EXISTING returns a running execution as it is, memo included).
+  const dispatchNonce = randomUUID();
   try {
     const handle = await o.client.workflow.start(analysisWorkflow, {
       taskQueue: o.taskQueue,
@@ -246,11 +256,11 @@ async function startOne(p: PlannedJob, recordDone: boolean, o: StartOptions): Pr
         { key: SA.CodeVersion, value: p.input.codeVersion },
         ...(p.input.batchTag ? [{ key: SA.BatchTag, value: p.input.batchTag }] : []),
       ],
-      memo: { jobFile: p.jobFile, locations: p.input.inputs.locations.length, parameters: p.input.parameters },
+      memo: { jobFile: p.jobFile, locations: p.input.inputs.locations.length, parameters: p.input.parameters, dispatchNonce },
     });
-    const d = await handle.describe();
-    // USE_EXISTING returns the running execution when there is one: it started before we asked.
-    return rowOf(p, d.startTime.getTime() < before - 1000 ? 'already-running' : 'started');
+    // The very execution the start returned (not the ID's latest run, which may be a newer one).
+    const d = await o.client.workflow.getHandle(p.workflowId, handle.firstExecutionRunId).describe();
+    return rowOf(p, d.memo?.dispatchNonce === dispatchNonce ? 'started' : 'already-running');
   } catch (e) {
     if (e instanceof WorkflowExecutionAlreadyStartedError) return rowOf(p, 'already-done', 'a successful run with this workflow ID exists');
     throw e;

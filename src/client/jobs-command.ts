@@ -151,6 +151,7 @@ export function registerJobsCommand(program: Command, env: () => NodeJS.ProcessE
         codeVersion: codeVersion(vars),
         batchTag: o.batchTag,
         sessionParallelism: config!.concurrency.sessionParallelism,
+        pythonTaskQueue: config!.temporal.pythonTaskQueue,
       });
       const runtime = await createRuntime(config!, vars);
       const client = await connectClient(config!.temporal);

@@ -1,5 +1,5 @@
 // Follows running workflows through their `progress` query and draws one bar per run.
-import type { Client } from '@temporalio/client';
+import { ApplicationFailure, type Client } from '@temporalio/client';
 import type { AnalysisProgress, AnalysisWorkflowResult } from '../workflows/analysis-types.js';
 import type { DispatchRow } from './dispatch.js';
 
@@ -10,10 +10,31 @@ export interface FollowedRun {
   seconds: number;
 }
 
+/**
+ * Why a run failed, from the innermost cause (a workflow failure wraps the activity failure,
+ * which wraps what the activity threw): its type where it has one (InvalidInput, a Python
+ * exception's class), its message, and the file it names.
+ */
+export function failureReason(e: unknown): string {
+  let inner = e;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  if (!(inner instanceof Error)) return String(inner);
+  const details = inner instanceof ApplicationFailure ? (inner.details?.[0] as { file?: string } | undefined) : undefined;
+  const type = inner instanceof ApplicationFailure ? inner.type : undefined;
+  const file = details?.file && !inner.message.includes(details.file) ? ` (file: ${details.file})` : '';
+  return `${type ? `${type}: ` : ''}${inner.message}${file}`;
+}
+
 function bar(p: AnalysisProgress | undefined, width = 20): string {
   const done = p ? (p.sessionsTotal ? p.sessionsDone / p.sessionsTotal : 0) * 0.8 + (['publishing', 'recording', 'done'].includes(p.step) ? 0.2 : 0) : 0;
   const n = Math.round(done * width);
   return `[${'#'.repeat(n)}${'.'.repeat(width - n)}]`;
+}
+
+/** One run's outcome on one line: subject, analysis, status, and the reason or where results are. */
+export function outcomeLine(r: FollowedRun): string {
+  const what = r.error ? `failed: ${r.error}` : `${r.result?.status ?? 'unknown'} -> ${r.result?.outputPrefix ?? ''}`;
+  return `${r.row.subjectId ?? '?'} ${r.row.analysisName ?? '?'} ${what} (${r.seconds.toFixed(1)} s)`;
 }
 
 export async function followRuns(client: Client, rows: DispatchRow[], out: NodeJS.WriteStream = process.stdout): Promise<FollowedRun[]> {
@@ -25,9 +46,11 @@ export async function followRuns(client: Client, rows: DispatchRow[], out: NodeJ
     try {
       run.result = (await handle.result()) as AnalysisWorkflowResult;
     } catch (e) {
-      run.error = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
+      run.error = failureReason(e);
     }
     run.seconds = (Date.now() - started) / 1000;
+    // Without a terminal (CI logs, pipes) no bars are drawn: one line per run as it ends.
+    if (!out.isTTY) out.write(`${outcomeLine(run)}\n`);
   });
   const tty = out.isTTY;
   let drawn = 0;

@@ -64,5 +64,7 @@ export async function prepareSamples(repoRoot: string, dataDir: string, jobsRoot
       plot_types: ['avg_lastN_sess', 'all_sess'],
     }),
     await writeBatch(jobsRoot, 'behaviour', [...syntheticJobs, real697062, real717531], { analysis_name: 'foraging-summary', analysis_tag: tag }),
+    // A Python analysis (python/examples/example_py), on a Python worker.
+    await writeBatch(jobsRoot, 'python-example', [...syntheticJobs, real697062, real717531], { analysis_name: 'example-py', analysis_tag: tag }),
   ];
 }

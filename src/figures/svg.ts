@@ -172,7 +172,8 @@ function axisDomain(axis: Axis, extent: Extent): [number, number] {
   if (!(extent.lo <= extent.hi)) return [0, 1];
   let { lo, hi } = extent;
   if (lo === hi) {
-    const half = axis.scale === 'time' ? 86_400_000 : Math.abs(lo) * 0.1 || 0.5;
+    // one date: half a day each side, so the axis holds that date's tick alone
+    const half = axis.scale === 'time' ? DAY_MS / 2 : Math.abs(lo) * 0.1 || 0.5;
     return [lo - half, hi + half];
   }
   const pad = (hi - lo) * (axis.pad ?? 0.05);
@@ -182,15 +183,30 @@ function axisDomain(axis: Axis, extent: Extent): [number, number] {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const DAY_MS = 86_400_000;
 
-/** Date tick labels: "Jul 08" when all ticks share a year (then named once, in the axis title), else "2024-07-08". */
-function dateLabels(dates: Date[]): { labels: string[]; year?: number } {
+/**
+ * Date tick labels: "Jul 08" when all ticks share a year (then named once, in the axis title), else
+ * "2024-07-08"; with `time`, each followed by "HH:MM" (ticks within one day).
+ */
+function dateLabels(dates: Date[], time = false): { labels: string[]; year?: number } {
   const p = (n: number) => String(n).padStart(2, '0');
+  const clock = (d: Date) => (time ? ` ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}` : '');
   const years = new Set(dates.map((d) => d.getUTCFullYear()));
   if (years.size === 1) {
-    return { labels: dates.map((d) => `${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())}`), year: [...years][0] };
+    return { labels: dates.map((d) => `${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())}${clock(d)}`), year: [...years][0] };
   }
-  return { labels: dates.map((d) => `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}`) };
+  return { labels: dates.map((d) => `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}${clock(d)}`) };
+}
+
+/**
+ * Ticks of a date axis: d3's, kept at midnights (UTC) only, so a short span labelled by dates
+ * shows each date once, where that date lies, and never repeats it at 06:00, 12:00... A span
+ * without a midnight keeps d3's ticks, labelled with their time.
+ */
+function dateTicks(all: Date[]): { dates: Date[]; time: boolean } {
+  const days = all.filter((d) => d.getTime() % DAY_MS === 0);
+  return days.length ? { dates: days, time: false } : { dates: all, time: true };
 }
 
 /** The most ticks (up to `count`) whose labels, measured, do not crowd each other along x. */
@@ -219,8 +235,8 @@ function scaleFor(axis: Axis, domain: [number, number], length: number, flip: bo
     if (axis.ticks) return { toPx: (v) => s(v), ticks: axis.ticks.map((t) => ({ px: s(t.value), label: t.label })) };
     let year: number | undefined;
     const make = (c: number) => {
-      const dates = s.ticks(c);
-      const labelled = dateLabels(dates);
+      const { dates, time } = dateTicks(s.ticks(c));
+      const labelled = dateLabels(dates, time);
       year = labelled.year;
       return dates.map((d, i) => ({ px: s(d), label: labelled.labels[i] }));
     };

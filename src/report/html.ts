@@ -52,10 +52,12 @@ a:hover { text-decoration: underline; }
 code, pre, .mono { font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; font-size: 13px; }
 .meta { color: var(--muted); margin: 0; }
 nav { margin-top: 10px; display: flex; gap: 16px; }
-.figures { display: grid; gap: 16px; }
+.figures { display: grid; grid-template-columns: minmax(0, 1fr); gap: 16px; }
 figure { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
-/* Figures are multi-panel and rendered at high resolution: as wide as the page, never taller than the window. */
-figure img { display: block; margin: 0 auto; max-width: 100%; max-height: 85vh; width: auto; height: auto; }
+/* Figures at their natural size (text as drawn), stretched to the column when narrower; a wider one scrolls sideways in its box. */
+.figure-scroll { overflow-x: auto; }
+.figure-scroll a { display: block; width: max-content; min-width: 100%; }
+.figure-scroll img { display: block; width: auto; min-width: 100%; max-width: none; height: auto; }
 figcaption { margin-top: 8px; font-size: 13px; color: var(--muted); display: flex; justify-content: space-between; gap: 12px; }
 figcaption .name { color: var(--fg); overflow-wrap: anywhere; }
 .table-wrap { overflow-x: auto; margin-bottom: 8px; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }

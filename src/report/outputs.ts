@@ -1,7 +1,8 @@
 // The report's contract with the analyses. Reports are generic: they read only what every run
 // has (its record and the names of its outputs), plus two naming conventions an analysis opts
 // into by writing the files:
-//   figures/<name>.png (+ figures/<name>.svg)  shown as figures, the PNG linking to the SVG
+//   figures/<name>.png (+ figures/<name>.svg)  shown as figures at the SVG's size (else the PNG's),
+//                                             a click opening the PNG, the caption linking both
 //   sessions.csv                              shown as the sessions table, one row per session
 
 /** The per-run report, written next to the outputs (`<dedup key>/index.html`). */

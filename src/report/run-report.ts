@@ -10,7 +10,8 @@ export interface RunReportInput {
   dedupKey: string;
   workflowId: string;
   subjectId: string;
-  analysis: { name: string; version: string; tag: string };
+  /** `codeVersion`: a Python analysis's own (its sources), beside the framework's. */
+  analysis: { name: string; version: string; tag: string; codeVersion?: string };
   codeVersion: string;
   parameters: Record<string, unknown>;
   inputs: {
@@ -37,13 +38,18 @@ function list(items: readonly Html[], what: string): Html {
   return items.length <= 10 ? ul : html`<details><summary>${items.length} ${what}</summary>${ul}</details>`;
 }
 
+/**
+ * Each figure shown from its SVG, whose px are the figure's natural size (the PNG has 1-2 pixels
+ * per px, which a page cannot tell), at least as wide as the column and never shrunk: a wider one
+ * scrolls sideways in its box. A click opens the full-size PNG; the caption links both files.
+ */
 function figuresSection(names: readonly string[]): Html {
   const figures = figuresOf(names);
   const body = figures.length
     ? html`<div class="figures">${figures.map(
         (f) => html`<figure>
-<a href="${relativeUrl(f.svg ?? f.png)}"><img src="${relativeUrl(f.png)}" alt="${f.title}"></a>
-<figcaption><span class="name">${f.title}</span><span>${f.svg ? html`<a href="${relativeUrl(f.svg)}">SVG</a> · ` : ''}<a href="${relativeUrl(f.png)}">PNG</a></span></figcaption>
+<div class="figure-scroll"><a href="${relativeUrl(f.png)}" title="open the full-size PNG"><img src="${relativeUrl(f.svg ?? f.png)}" alt="${f.title}"></a></div>
+<figcaption><span class="name">${f.title}</span><span><a href="${relativeUrl(f.png)}">PNG</a>${f.svg ? html` · <a href="${relativeUrl(f.svg)}">SVG</a>` : ''}</span></figcaption>
 </figure>`,
       )}</div>`
     : html`<p class="empty">This run wrote no figures.</p>`;
@@ -84,6 +90,7 @@ function provenanceSection(r: RunReportInput): Html {
 <dt>dedup key</dt><dd><code id="dedup-key">${r.dedupKey}</code></dd>
 <dt>workflow id</dt><dd><code id="workflow-id">${r.workflowId}</code></dd>
 <dt>analysis</dt><dd>${r.analysis.name} ${r.analysis.version}, tag <code>${r.analysis.tag}</code></dd>
+${r.analysis.codeVersion ? html`<dt>analysis code</dt><dd><code id="analysis-code-version">${r.analysis.codeVersion}</code> (Python)</dd>` : ''}
 <dt>code version</dt><dd><code>${r.codeVersion}</code></dd>
 <dt>input locations</dt><dd>${list(r.inputs.locations.map((l) => html`<code>${l}</code>`), 'locations')}</dd>
 ${r.inputs.files.length ? html`<dt>input files</dt><dd>${list(r.inputs.files.map((f) => html`<code>${f}</code>`), 'files')}</dd>` : ''}

@@ -112,7 +112,7 @@ function knownKeys(schema: z.ZodType): string[] {
 }
 
 // Nearest known key by edit distance, for typos like "last_n_sess" or "analysis_tg".
-function closest(key: string, known: readonly string[]): string | undefined {
+export function closest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
   for (const candidate of known) {

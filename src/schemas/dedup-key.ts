@@ -19,6 +19,8 @@ export interface DedupKeyInput {
   analysisName: string;
   analysisVersion: string;
   codeVersion: string;
+  /** Code version of an analysis served by another worker (Python); absent for TypeScript ones. */
+  analysisCodeVersion?: string;
   /** The job's `s3_location` entries (order and repeats do not matter). */
   inputLocations: readonly string[];
   /** The job's `file_location` entries, if any (order and repeats do not matter). */
@@ -30,7 +32,10 @@ export interface DedupKeyInput {
 /** The object that is canonicalised and hashed; stored nowhere, recomputable from a record. */
 export function dedupKeyMaterial(input: DedupKeyInput): Record<string, unknown> {
   CodeVersion.parse(input.codeVersion);
+  if (input.analysisCodeVersion !== undefined) CodeVersion.parse(input.analysisCodeVersion);
   return {
+    // Only when there is one, so the keys of TypeScript analyses stay what they were.
+    ...(input.analysisCodeVersion !== undefined ? { analysis_code_version: input.analysisCodeVersion } : {}),
     analysis_name: input.analysisName,
     analysis_version: input.analysisVersion,
     code_version: input.codeVersion,

@@ -52,6 +52,14 @@ export function formatIssue(issue: ValidationIssue): string {
 
 export type PathSegment = string | number;
 
+/**
+ * The fix for an unknown field: "did you mean" its nearest known name (`closest` in
+ * analysis-spec.ts), else `otherwise`.
+ */
+export function didYouMean(guess: string | undefined, otherwise: string): string {
+  return guess ? `did you mean "${guess}"? Otherwise remove it` : otherwise;
+}
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `['a', 0, 'b.c']` -> `$.a[0]["b.c"]` */

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ValidationError } from './errors.js';
-import { parseJob, type ParsedJob } from './job.js';
+import { parseJob, type JobParseOptions, type ParsedJob } from './job.js';
 import { fileTooLarge, lineColumn, MAX_INPUT_FILE_BYTES } from './json-text.js';
 import { parseParameters, type AnalysisParametersFile } from './parameters.js';
 
@@ -44,8 +44,8 @@ async function readSmallTextFile(path: string): Promise<string> {
 }
 
 /** Reads and validates one job file (the lab's `AnalysisDispatchModel` JSON). */
-export async function parseJobFile(path: string): Promise<ParsedJob> {
-  return parseJob(await readSmallTextFile(path), path);
+export async function parseJobFile(path: string, options: JobParseOptions = {}): Promise<ParsedJob> {
+  return parseJob(await readSmallTextFile(path), path, options);
 }
 
 /** Reads and validates an `analysis_parameters.json`. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { issuesFromZod, toJsonPath, ValidationError, type PathSegment } from './errors.js';
+import { closest } from './analysis-spec.js';
+import { didYouMean, issuesFromZod, toJsonPath, ValidationError, type PathSegment } from './errors.js';
 import { StorableJsonObject } from './json-values.js';
 import { parseJsonText } from './json-text.js';
 import { checkLocation, locationBasename } from './locations.js';
@@ -23,7 +24,9 @@ export const SUBJECT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * The lab's job file (`AnalysisDispatchModel`), field names as upstream so existing `job_dict/`
- * folders parse unchanged. Unknown fields are kept (and reported as warnings by `parseJob`).
+ * folders parse unchanged. The schema itself lets other fields through; `validateJob` refuses
+ * them (a misspelt `distributed_parameters` would otherwise be dropped without a word), or with
+ * `allowUnknownFields` ignores them with a warning each.
  */
 export const AnalysisDispatchModel = z
   .looseObject({
@@ -119,6 +122,7 @@ export type AnalysisDispatchJob = z.output<typeof AnalysisDispatchModel>;
 export type AnalysisDispatchJobInput = z.input<typeof AnalysisDispatchModel>;
 
 export const KNOWN_JOB_FIELDS: ReadonlySet<string> = new Set(Object.keys(AnalysisDispatchModel.shape));
+const KNOWN_JOB_FIELD_LIST = [...KNOWN_JOB_FIELDS];
 
 /** Asset names `behavior_<subject>_<date>_<time>[_...]` and `<subject>_<date>_<time>[_...|.nwb]`. */
 const ASSET_NAME = /^(?:behavior_)?([^_/]+)_(\d{4}-\d{2}-\d{2})_(\d{2}-\d{2}-\d{2})(?:[_.].*)?$/;
@@ -190,23 +194,45 @@ export interface ParsedJob {
   job: AnalysisDispatchJob;
   /** Subject from group metadata or asset names; undefined = read it from the NWB files. */
   subjectId: string | undefined;
-  /** Non-fatal findings (unknown fields kept, ...), each naming the file and path. */
+  /** Non-fatal findings (unknown fields ignored, ...), each naming the file and path. */
   warnings: string[];
 }
 
+export interface JobParseOptions {
+  /**
+   * Ignore unknown top-level fields, with a warning each, instead of refusing the file (the
+   * `--allow-unknown-fields` flag, for lab files that carry extras of their own).
+   */
+  allowUnknownFields?: boolean;
+}
+
 /** Validates an already-parsed job document. `file` names it in errors and warnings. */
-export function validateJob(data: unknown, file: string): ParsedJob {
-  const result = AnalysisDispatchModel.safeParse(data, { reportInput: true });
-  if (!result.success) throw new ValidationError(issuesFromZod(result.error, file));
+export function validateJob(data: unknown, file: string, options: JobParseOptions = {}): ParsedJob {
+  const isObject = data !== null && typeof data === 'object' && !Array.isArray(data);
+  const entries = isObject ? Object.entries(data) : [];
+  const unknown = entries.map(([k]) => k).filter((k) => !KNOWN_JOB_FIELDS.has(k));
+  const issues = options.allowUnknownFields
+    ? []
+    : unknown.map((k) => ({
+        file,
+        jsonPath: toJsonPath([k]),
+        message: `unknown field "${k}"`,
+        fix: `${didYouMean(closest(k, KNOWN_JOB_FIELD_LIST), `remove it (known fields: ${KNOWN_JOB_FIELD_LIST.join(', ')})`)}; dispatch --allow-unknown-fields ignores unknown fields instead`,
+      }));
+  const known = unknown.length > 0 ? Object.fromEntries(entries.filter(([k]) => KNOWN_JOB_FIELDS.has(k))) : data;
+  const result = AnalysisDispatchModel.safeParse(known, { reportInput: true });
+  if (!result.success || issues.length > 0) {
+    throw new ValidationError([...issues, ...(result.success ? [] : issuesFromZod(result.error, file))]);
+  }
   const job = result.data;
-  const warnings = Object.keys(job)
-    .filter((k) => !KNOWN_JOB_FIELDS.has(k))
-    .map((k) => `${file}: ${toJsonPath([k])}: unknown field kept but not used`);
+  const warnings = unknown.map((k) => {
+    const guess = closest(k, KNOWN_JOB_FIELD_LIST);
+    return `${file}: ${toJsonPath([k])}: unknown field ignored (--allow-unknown-fields)${guess ? `; did you mean "${guess}"?` : ''}`;
+  });
   return { job, subjectId: subjectIdOf(job), warnings };
 }
 
 /** Parses and validates job-file text (size limit, JSON syntax with line/column, schema). */
-export function parseJob(text: string, file: string): ParsedJob {
-  return validateJob(parseJsonText(text, file), file);
+export function parseJob(text: string, file: string, options: JobParseOptions = {}): ParsedJob {
+  return validateJob(parseJsonText(text, file), file, options);
 }
-

@@ -1,11 +1,20 @@
 import { z } from 'zod';
 import {
+  closest,
   resolveParameters,
   type AnalysisParameterSpec,
   type ParameterSource,
   type SpecOutputBase,
 } from './analysis-spec.js';
-import { formatIssue, issuesFromZod, ValidationError, type PathSegment, type ValidationIssue } from './errors.js';
+import {
+  didYouMean,
+  formatIssue,
+  issuesFromZod,
+  toJsonPath,
+  ValidationError,
+  type PathSegment,
+  type ValidationIssue,
+} from './errors.js';
 import type { ParsedJob } from './job.js';
 import { StorableJsonObject } from './json-values.js';
 import { parseJsonText } from './json-text.js';
@@ -47,6 +56,7 @@ export type AnalysisParametersFile = z.output<typeof AnalysisParametersFile>;
 
 const SHAPES =
   '{"analysis_parameter": {...}}, {"distributed_parameters": [{...}, ...]} or {"fixed_parameters": {...}, "distributed_parameters": [{...}, ...]}';
+const FILE_FIELDS = ['analysis_parameter', 'distributed_parameters', 'fixed_parameters'];
 
 /** Validates an already-parsed parameters document; shape errors come first and say which shape to use. */
 export function validateParametersFile(data: unknown, file: string): AnalysisParametersFile {
@@ -58,10 +68,9 @@ export function validateParametersFile(data: unknown, file: string): AnalysisPar
   }
   const doc = data as Record<string, unknown>;
   const has = (k: string): boolean => Object.hasOwn(doc, k);
-  const unknown = Object.keys(doc).filter(
-    (k) => !['analysis_parameter', 'distributed_parameters', 'fixed_parameters'].includes(k),
-  );
-  if (unknown.length > 0 && !has('analysis_parameter') && !has('distributed_parameters') && !has('fixed_parameters')) {
+  const unknown = Object.keys(doc).filter((k) => !FILE_FIELDS.includes(k));
+  const guesses = unknown.map((k) => closest(k, FILE_FIELDS));
+  if (unknown.length > 0 && !FILE_FIELDS.some(has) && guesses.every((g) => g === undefined)) {
     fail(
       [],
       'none of "analysis_parameter", "distributed_parameters" or "fixed_parameters" is present (bare parameters?)',
@@ -69,7 +78,14 @@ export function validateParametersFile(data: unknown, file: string): AnalysisPar
     );
   }
   if (unknown.length > 0) {
-    fail([unknown[0]], `unknown top-level field "${unknown[0]}"`, `remove it; the file is one of ${SHAPES}`);
+    throw new ValidationError(
+      unknown.map((k, i) => ({
+        file,
+        jsonPath: toJsonPath([k]),
+        message: `unknown top-level field "${k}"`,
+        fix: didYouMean(guesses[i], `remove it; the file is one of ${SHAPES}`),
+      })),
+    );
   }
   if (has('analysis_parameter') && has('distributed_parameters')) {
     fail(
@@ -148,11 +164,72 @@ export interface ExpandedJob<P> {
   warnings: string[];
 }
 
+/** Where problems that only a parameters file can fix are reported when none was given. */
+export const NO_PARAMETERS_FILE = 'analysis_parameters.json (not given)';
+
+/** Top-level parameters of the analysis that have no default (and are not optional). */
+function requiredWithoutDefault(schema: z.ZodType): [string, z.ZodType][] {
+  if (!(schema instanceof z.ZodObject)) return [];
+  return Object.entries(schema.shape as Record<string, z.ZodType>).filter(([, field]) => !field.safeParse(undefined).success);
+}
+
+/**
+ * A value to show in a parameters-file example, from the field's schema: its first `examples`
+ * entry, else the JSON after "e.g." in its description, else an empty value of its JSON type.
+ */
+function exampleValue(field: z.ZodType): unknown {
+  const examples = field.meta()?.examples;
+  if (Array.isArray(examples) && examples.length > 0) return examples[0];
+  const text = field.description ?? '';
+  const at = text.indexOf('e.g. ');
+  if (at >= 0) {
+    const rest = text.slice(at + 5);
+    // The longest prefix that is JSON: `{"G_1": "NAc dLight"}.` -> the object, `0.5,` -> 0.5.
+    for (let end = rest.length; end > 0; end--) {
+      try {
+        return JSON.parse(rest.slice(0, end)) as unknown;
+      } catch {
+        // shorter
+      }
+    }
+  }
+  let type: unknown;
+  try {
+    type = (z.toJSONSchema(field, { io: 'input' }) as { type?: unknown }).type;
+  } catch {
+    type = undefined;
+  }
+  const empty: Record<string, unknown> = { object: {}, array: [], number: 0, integer: 0, boolean: false };
+  return typeof type === 'string' && type in empty ? empty[type] : '...';
+}
+
+/** `{"a": [1, 2], "b": {}}`: JSON on one line, spaced as people write it. */
+function oneLineJson(value: unknown): string {
+  // Stringified JSON has newlines only between tokens (never inside strings).
+  return JSON.stringify(value, null, 1)
+    .replace(/([{[])\n\s*/g, '$1')
+    .replace(/\n\s*([}\]])/g, '$1')
+    .replace(/\n\s*/g, ' ');
+}
+
+/** A required parameter with no default, when no parameters file was given: the fix is that file. */
+function noParametersFileIssue(analysisName: string, [key, field]: [string, z.ZodType]): ValidationIssue {
+  const example = oneLineJson({ analysis_parameter: { [key]: exampleValue(field) } });
+  return {
+    file: NO_PARAMETERS_FILE,
+    jsonPath: toJsonPath(['analysis_parameter', key]),
+    message: `analysis "${analysisName}" needs "${key}", which has no default, and no parameters file was given`,
+    fix: `pass --parameters analysis_parameters.json containing ${example} (or set "${key}" in every job's distributed_parameters)`,
+  };
+}
+
 /**
  * Jobs x parameter sets, as upstream: each set (fixed values under it) is merged with the
  * job's own `distributed_parameters`, which win key by key, then resolved against the
  * analysis's specification. Without a parameters file each job runs once with its own
- * parameters. All problems across all combinations are reported together.
+ * parameters and the analysis's defaults; a required parameter with no default that a job does
+ * not give is blamed on the missing parameters file. All problems across all combinations are
+ * reported together.
  */
 export function expandJobs<S extends z.ZodType<SpecOutputBase>>(
   spec: AnalysisParameterSpec<S>,
@@ -164,11 +241,17 @@ export function expandJobs<S extends z.ZodType<SpecOutputBase>>(
     : [{ index: null, sources: [] }];
   const out: ExpandedJob<z.output<S>>[] = [];
   const issues = new Map<string, ValidationIssue>();
+  const add = (issue: ValidationIssue) => issues.set(formatIssue(issue), issue);
+  const required = params ? [] : requiredWithoutDefault(spec.schema);
   for (const { file: jobFile, parsed } of jobs) {
+    const own = parsed.job.distributed_parameters;
+    const missing = required.filter(([key]) => !own || !Object.hasOwn(own, key));
+    for (const entry of missing) add(noParametersFileIssue(spec.name, entry));
+    // The same keys as "missing" on the job: already reported above, against the parameters file.
+    const blamedElsewhere = new Set(missing.map(([key]) => toJsonPath(['distributed_parameters', key])));
     for (const set of sets) {
       const sources: ParameterSource[] = set.sources.map((s) => ({ file: params?.file ?? jobFile, ...s }));
-      const own = parsed.job.distributed_parameters;
-      // With nothing else to blame, problems (e.g. a missing required parameter) point at the job.
+      // Without a parameters file the job's own values are the only source: problems point at it.
       if (own || sources.length === 0) {
         sources.push({ file: jobFile, path: ['distributed_parameters'], values: own ?? {} });
       }
@@ -185,7 +268,7 @@ export function expandJobs<S extends z.ZodType<SpecOutputBase>>(
       } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
         // The same bad file value fails every job it is combined with: report it once.
-        for (const issue of e.issues) issues.set(formatIssue(issue), issue);
+        for (const issue of e.issues) if (!(issue.file === jobFile && blamedElsewhere.has(issue.jsonPath))) add(issue);
       }
     }
   }

@@ -38,8 +38,8 @@ const Code = z.strictObject({
   name: z.string().min(1).describe('Analysis name.'),
   version: CodeVersion,
   run_script: z.string().nullable(),
-  language: z.literal('TypeScript'),
-  language_version: z.string().min(1).describe('Node.js version, e.g. 20.19.0.'),
+  language: z.enum(['TypeScript', 'Python']).describe('Python for an analysis served by the Python worker.'),
+  language_version: z.string().min(1).describe('Node.js version (e.g. 24.11.1), or Python major.minor.'),
   input_data: z.array(DataAsset).min(1),
   parameters: StorableJsonObject.describe('Resolved analysis parameters (every default filled in).'),
   core_dependency: CoreDependency.nullable(),
@@ -98,6 +98,8 @@ const RecordError = z.strictObject({
   message: z.string().min(1),
   step: z.string().min(1).describe('Step that failed.'),
   file: z.string().nullable().describe('Input or output file involved, when there is one.'),
+  type: z.string().min(1).optional().describe('Failure type: InvalidInput, or the exception class of a Python analysis.'),
+  traceback: z.string().optional().describe('Last frames of the Python traceback, for a Python analysis.'),
 });
 
 export const ProcessingRecordSchema = z
@@ -111,6 +113,7 @@ export const ProcessingRecordSchema = z
       name: z.string().regex(ANALYSIS_NAME_PATTERN),
       version: z.string().min(1),
       tag: z.string().regex(ANALYSIS_TAG_PATTERN),
+      code_version: CodeVersion.optional().describe('Code version of an analysis served by another worker (Python); part of the key.'),
     }),
     status: RecordStatus,
     processing: z.strictObject({
@@ -166,6 +169,7 @@ export const ProcessingRecordSchema = z
         analysisName: record.analysis.name,
         analysisVersion: record.analysis.version,
         codeVersion: process.code.version,
+        analysisCodeVersion: record.analysis.code_version,
         inputLocations: record.inputs.locations,
         fileLocations: record.inputs.file_locations,
         parameters: process.code.parameters,
@@ -186,9 +190,11 @@ export interface NewRecordInput {
   workflowId: string;
   location: string;
   subjectId: string;
-  analysis: { name: string; version: string; tag: string };
+  analysis: { name: string; version: string; tag: string; code_version?: string };
   codeVersion: string;
   codeUrl: string;
+  /** The analysis's language when it is not the worker's TypeScript (then nodeVersion is unused). */
+  language?: { name: 'Python'; version: string };
   nodeVersion: string;
   temporalSdkVersion: string;
   parameters: Record<string, unknown>;
@@ -226,8 +232,8 @@ export function newRunningRecord(input: NewRecordInput): ProcessingRecord {
             name: input.analysis.name,
             version: input.codeVersion,
             run_script: null,
-            language: 'TypeScript',
-            language_version: input.nodeVersion,
+            language: input.language?.name ?? 'TypeScript',
+            language_version: input.language?.version ?? input.nodeVersion,
             input_data: input.inputs.locations.map((url) => ({ object_type: 'Data asset', url })),
             parameters: input.parameters,
             core_dependency: { object_type: 'Software', name: '@temporalio/worker', version: input.temporalSdkVersion },

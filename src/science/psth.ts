@@ -24,8 +24,13 @@ export interface PsthTrace {
   semOverSessions: Float64Array;
   /** SEM pooled over all events of all sessions (ddof 1). */
   sem: Float64Array;
-  /** Sessions with at least one event of this label. */
+  /** Sessions with at least one event of this label that has data (see nEvents). */
   nSessions: number;
+  /**
+   * Events averaged: those whose response has at least one value. An event without a time (an
+   * ignored trial at choice) or without signal around it (after the recording ended) is all NaN,
+   * adds nothing to the mean, and is not counted.
+   */
   nEvents: number;
 }
 
@@ -37,9 +42,9 @@ export interface Psth {
 /**
  * PSTH of one channel for several labelled event sets over one or more sessions. Per session the
  * response is censored at the sorted union of ALL the panel's event times (as the reference
- * does), so neighbouring events of another label also cut a trace. A session without events of a
- * label does not count for that label; NaN event times (ignored trials have no choice time)
- * count as events with all-NaN responses.
+ * does), so neighbouring events of another label also cut a trace. NaN event times (ignored
+ * trials have no choice time) give all-NaN responses; such events, and a session with no other
+ * events of a label, are not counted for it (nEvents, nSessions).
  */
 export function psthCompare(
   sessions: readonly PsthSession[],
@@ -73,9 +78,9 @@ export function psthCompare(
     const mean = new Float64Array(nt);
     const semOverSessions = new Float64Array(nt);
     const sem = new Float64Array(nt);
-    const nEvents = mats.reduce((acc, m) => acc + m.length / nt, 0);
+    const allRows = mats.reduce((acc, m) => acc + m.length / nt, 0);
     const sessionMeans = new Float64Array(mats.length);
-    const pooled = new Float64Array(nEvents);
+    const pooled = new Float64Array(allRows);
     for (let k = 0; k < nt; k++) {
       let p = 0;
       mats.forEach((m, si) => {
@@ -88,9 +93,24 @@ export function psthCompare(
       semOverSessions[k] = nansem(sessionMeans);
       sem[k] = nansem(pooled);
     }
-    return { label, mean, semOverSessions, sem, nSessions: mats.length, nEvents };
+    const averaged = mats.map((m) => eventsWithData(m, nt));
+    return { label, mean, semOverSessions, sem, nSessions: averaged.filter((n) => n > 0).length, nEvents: averaged.reduce((a, n) => a + n, 0) };
   });
   return { time: grid, traces };
+}
+
+/** Rows of an events × time matrix with at least one finite value. */
+function eventsWithData(m: Float64Array, nt: number): number {
+  let n = 0;
+  for (let r = 0; r * nt < m.length; r++) {
+    for (let k = r * nt; k < (r + 1) * nt; k++) {
+      if (m[k] === m[k]) {
+        n++;
+        break;
+      }
+    }
+  }
+  return n;
 }
 
 function concat(parts: ReadonlyArray<ArrayLike<number>>): Float64Array {

@@ -1,10 +1,13 @@
 // ColumnTable -> Parquet bytes, for `pandas.read_parquet` (pyarrow engine). Written with
 // hyparquet-writer (pure JS: no native or WebAssembly module to load, typed arrays written without
 // copies, snappy built in) plus our `ARROW:schema` entry, so pyarrow restores categories and exact
-// types. Missing floats stay NaN values in a required column: pandas reads NaN either way.
-import { ByteWriter, parquetWrite, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
+// types. Category columns are written by parquet-category.ts, with their declared categories as
+// the dictionary. Missing floats stay NaN values in a required column: pandas reads NaN either way.
+import type { ColumnChunk } from 'hyparquet';
+import { ByteWriter, ParquetWriter, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
 import { keepShape } from '../memory.js';
 import { arrowSchemaMetadata } from './arrow-schema.js';
+import { writeCategoryChunk } from './parquet-category.js';
 import { checkTable, type Column, type ColumnTable } from './types.js';
 
 type Leaf = { schema: SchemaElement[]; data: ColumnSource['data'] };
@@ -93,25 +96,62 @@ class PartsWriter extends ByteWriter {
 keepShape(new PartsWriter(16));
 keepShape(new ByteWriter(16));
 
+/** Row groups as hyparquet-writer makes them by default: 1,000 rows, then 100,000 at a time. */
+function rowGroups(rows: number): [start: number, size: number][] {
+  const groups: [number, number][] = [];
+  for (let start = 0, size = 1000; start < rows; start += size, size = 100_000) groups.push([start, Math.min(size, rows - start)]);
+  return groups;
+}
+
+/** Rows [start, end) of a column's data: a view of a typed array, a copy of the references of an array. */
+function rowsOf(data: ColumnSource['data'], start: number, end: number, all: boolean): ColumnSource['data'] {
+  if (all) return data;
+  return ArrayBuffer.isView(data) ? (data as Float64Array).subarray(start, end) : data.slice(start, end);
+}
+
 /**
  * The table as a Parquet file (snappy-compressed, statistics on), in parts to be stored one after
  * another (the object store's Body takes them as they are).
  */
 export function toParquet(table: ColumnTable): Uint8Array[] {
-  checkTable(table);
+  const rows = checkTable(table);
   const leaves = table.columns.map(leaf);
   const schema: SchemaElement[] = [
     { name: 'schema', num_children: table.columns.length },
     ...leaves.flatMap((l) => l.schema),
   ];
   const writer = new PartsWriter(64 * 1024);
-  // With a ByteWriter the write is synchronous (no flush to await).
-  void parquetWrite({
+  const pq = new ParquetWriter({
     writer,
     schema,
-    columnData: table.columns.map((c, i) => ({ name: c.name, data: leaves[i].data })),
     kvMetadata: [{ key: 'ARROW:schema', value: arrowSchemaMetadata(table.columns) }],
     createdBy: 'grouped-analysis (hyparquet-writer)',
   });
+  const plain = table.columns.flatMap((c, i) => (c.kind === 'category' ? [] : [{ name: c.name, data: leaves[i].data }]));
+  const groups = rowGroups(rows);
+  for (const [start, size] of groups) {
+    const groupStart = writer.offset;
+    const written = pq.row_groups.length;
+    const all = groups.length === 1;
+    // With a ByteWriter the write is synchronous (no flush to await).
+    if (plain.length > 0) void pq.write({ columnData: plain.map((c) => ({ name: c.name, data: rowsOf(c.data, start, start + size, all) })), rowGroupSize: size });
+    if (plain.length === table.columns.length) continue;
+    let group = pq.row_groups[written];
+    if (group === undefined) {
+      group = { columns: [], total_byte_size: 0n, num_rows: BigInt(size) };
+      pq.row_groups.push(group);
+      pq.num_rows += BigInt(size);
+    }
+    // The group's column chunks in schema order, category chunks written after the others.
+    const others = group.columns.values();
+    group.columns = table.columns.map((c): ColumnChunk => {
+      if (c.kind !== 'category') return others.next().value!;
+      const chunk = writeCategoryChunk(writer, c, start, size);
+      group.total_byte_size += chunk.meta_data!.total_uncompressed_size;
+      return chunk;
+    });
+    group.total_compressed_size = BigInt(writer.offset - groupStart);
+  }
+  void pq.finish();
   return writer.parts;
 }

@@ -35,12 +35,15 @@ export interface StringColumn extends Named {
 }
 
 /**
- * pandas `category`: categories are the distinct non-null values in order of first appearance
- * (Parquet stores the values; the reader rebuilds the dictionary from them).
+ * pandas `category` with a declared list of categories: every file written with the same list
+ * reads back with the same categories in that order (unused ones included), so a mouse's sessions
+ * concatenate into one category column and an ordered column sorts by it. Each value is one of
+ * the categories or null (missing).
  */
 export interface CategoryColumn extends Named {
   kind: 'category';
   values: readonly (string | null)[];
+  categories: readonly string[];
   ordered?: boolean;
 }
 
@@ -88,6 +91,7 @@ export function checkTable(table: ColumnTable): number {
     else if (n !== rows) {
       throw new Error(`table: column "${column.name}" has ${n} rows, expected ${rows}`);
     }
+    if (column.kind === 'category') checkCategories(column);
     if (column.kind === 'int64' && column.values instanceof Float64Array) {
       for (const v of column.values) {
         if (!Number.isSafeInteger(v)) {
@@ -97,4 +101,17 @@ export function checkTable(table: ColumnTable): number {
     }
   }
   return Math.max(rows, 0);
+}
+
+function checkCategories(column: CategoryColumn): void {
+  const known = new Set<string>();
+  for (const c of column.categories) {
+    if (known.has(c)) throw new Error(`table: category column "${column.name}" repeats the category "${c}"`);
+    known.add(c);
+  }
+  for (const v of column.values) {
+    if (v !== null && !known.has(v)) {
+      throw new Error(`table: category column "${column.name}": "${v}" is not one of its categories (${column.categories.join(', ')})`);
+    }
+  }
 }

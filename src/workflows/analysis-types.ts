@@ -28,6 +28,13 @@ export interface AnalysisWorkflowInput {
   batchTag?: string;
   /** Per-session activities in flight at once for this mouse. */
   sessionParallelism?: number;
+  /**
+   * For an analysis served by a worker of another language (a Python analysis): its code
+   * version (hashed into the key, names its cached partials) and the task queue its session and
+   * group steps are scheduled on. Absent for TypeScript analyses.
+   */
+  analysisCodeVersion?: string;
+  analysisTaskQueue?: string;
 }
 
 export type AnalysisStep = 'queued' | 'resolving' | 'sessions' | 'group' | 'publishing' | 'recording' | 'done' | 'failed';

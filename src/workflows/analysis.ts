@@ -5,16 +5,19 @@ import {
   ApplicationFailure,
   CancellationScope,
   defineQuery,
+  log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AnalysisActivities } from '../activities/analysis.js';
+import type { AnalysisActivities, ResolveResult } from '../activities/analysis.js';
 import type {
   AnalysisProgress,
   AnalysisWorkflowInput,
   AnalysisWorkflowResult,
+  SessionRef,
   SessionResult,
   StepTiming,
 } from './analysis-types.js';
@@ -33,6 +36,13 @@ const long = proxyActivities<AnalysisActivities>({ startToCloseTimeout: '2 hours
 
 const DEFAULT_SESSION_PARALLELISM = 4;
 
+/**
+ * Patch marker: a run whose resolver fails (a missing input file or fit_source, an unknown
+ * analysis, cancelled while resolving) writes its `failed` record. Histories recorded before it
+ * end right after the failed resolveInputs, and replay without the write.
+ */
+export const RECORD_RESOLVE_FAILURE = 'record-resolve-failure';
+
 export async function analysisWorkflow(input: AnalysisWorkflowInput): Promise<AnalysisWorkflowResult> {
   const progress: AnalysisProgress = { step: 'resolving', sessionsDone: 0, sessionsTotal: 0, sessionsFromCache: 0 };
   setHandler(progressQuery, () => progress);
@@ -45,7 +55,36 @@ export async function analysisWorkflow(input: AnalysisWorkflowInput): Promise<An
     return out;
   };
 
-  const resolved = await timed('resolve', () => short.resolveInputs(input));
+  // The one routing seam: an analysis served by a worker of another language (Python) has its
+  // session and group steps scheduled on that worker's task queue; everything else stays here.
+  const stages = input.analysisTaskQueue
+    ? proxyActivities<AnalysisActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '1 minute', retry, taskQueue: input.analysisTaskQueue })
+    : long;
+
+  // Records the failure, even if the workflow is being cancelled; the run then fails with its own
+  // error (not the record's, should that write fail too), so that a new start with the same ID
+  // (ALLOW_DUPLICATE_FAILED_ONLY) may re-run it.
+  const recordFailure = async (err: unknown, sessions: SessionRef[]): Promise<never> => {
+    const failedStep = progress.step;
+    progress.step = 'failed';
+    try {
+      await CancellationScope.nonCancellable(() =>
+        short.writeRecord({ workflow: input, status: 'failed', sessions, outputs: [], warnings: [], timings, startedAt, error: describeFailure(err, failedStep) }),
+      );
+    } catch (recordErr) {
+      log.error('the failed run could not be recorded', { error: recordErr instanceof Error ? recordErr.message : String(recordErr) });
+    }
+    throw err;
+  };
+
+  let resolved: ResolveResult;
+  try {
+    resolved = await timed('resolve', () => short.resolveInputs(input));
+  } catch (err) {
+    if (patched(RECORD_RESOLVE_FAILURE)) return await recordFailure(err, []);
+    progress.step = 'failed';
+    throw err;
+  }
   if (resolved.kind === 'already-done') {
     progress.step = 'done';
     return resolved.result;
@@ -58,11 +97,11 @@ export async function analysisWorkflow(input: AnalysisWorkflowInput): Promise<An
     // Sessions the resolver found cached run no activity (histories from before it looked have
     // no cachedPartials and schedule every session, as they did when recorded).
     const cached = resolved.cachedPartials ?? [];
-    const todo = resolved.sessions.filter((_, i) => !cached[i]);
+    const todo = resolved.sessions.flatMap((session, i) => (cached[i] ? [] : [{ session, partialKey: resolved.partialKeys?.[i] }]));
     progress.sessionsDone = progress.sessionsFromCache = resolved.sessions.length - todo.length;
     const computed = await timed('sessions', () =>
-      mapBounded(todo, input.sessionParallelism ?? DEFAULT_SESSION_PARALLELISM, async (session) => {
-        const r: SessionResult = await long.analyzeSession({ workflow: input, session });
+      mapBounded(todo, input.sessionParallelism ?? DEFAULT_SESSION_PARALLELISM, async ({ session, partialKey }) => {
+        const r: SessionResult = await stages.analyzeSession({ workflow: input, session, ...(partialKey ? { partialKey } : {}) });
         progress.sessionsDone += 1;
         if (r.fromCache) progress.sessionsFromCache += 1;
         return r;
@@ -77,7 +116,7 @@ export async function analysisWorkflow(input: AnalysisWorkflowInput): Promise<An
 
     progress.step = 'group';
     const group = await timed('group', () =>
-      long.computeGroup({ workflow: input, sessions: resolved.sessions, partialKeys: perSession.map((s) => s.partialKey) }),
+      stages.computeGroup({ workflow: input, sessions: resolved.sessions, partialKeys: perSession.map((s) => s.partialKey) }),
     );
 
     progress.step = 'publishing';
@@ -114,31 +153,17 @@ export async function analysisWorkflow(input: AnalysisWorkflowInput): Promise<An
       warnings,
     };
   } catch (err) {
-    const failedStep = progress.step;
-    progress.step = 'failed';
-    // Record the failure even if the workflow is being cancelled, then fail the run so that
-    // a new start with the same ID (ALLOW_DUPLICATE_FAILED_ONLY) may re-run it.
-    await CancellationScope.nonCancellable(() =>
-      short.writeRecord({
-        workflow: input,
-        status: 'failed',
-        sessions: resolved.sessions,
-        outputs: [],
-        warnings: [],
-        timings,
-        startedAt,
-        error: describeFailure(err, failedStep),
-      }),
-    );
-    throw err;
+    return await recordFailure(err, resolved.sessions);
   }
 }
 
 function describeFailure(err: unknown, step: string) {
   const cause = err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause : err;
   const message = cause instanceof Error ? cause.message : String(cause);
-  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { file?: string } | undefined) : undefined;
-  return { message, step, file: details?.file, type: cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined, runId: workflowInfo().runId };
+  // A Python worker's failure also names the exception's class and its last traceback frames.
+  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { file?: string; traceback?: string } | undefined) : undefined;
+  const type = cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+  return { message, step, file: details?.file ?? undefined, type, traceback: details?.traceback, runId: workflowInfo().runId };
 }
 
 /** Runs fn over items with at most `limit` in flight, keeping results in input order. */

@@ -1,4 +1,4 @@
-// Runs real workflows (success, bad-input failure, and a mouse that gained a session: one session
+// Runs real workflows (success, bad-input failure in a session, in the resolver, and a mouse that gained a session: one session
 // from the cache, one computed) on the dev server, replays their fetched histories on the current
 // code, and — with GA_CAPTURE_HISTORIES=1 — saves those not yet saved as fixtures for the offline
 // replay test (test/unit/workflows/replay.test.ts). Saved ones are kept: histories recorded by
@@ -33,12 +33,15 @@ describe('history replay of real runs', () => {
     const bad = join(dir, 'behavior_600001_2024-01-01_10-00-00.nwb');
     await writeFile(bad, 'not an NWB file');
     await writeFile(join(dir, 'bad.json'), JSON.stringify({ s3_location: [bad] }));
+    // A job naming a file that is not there: the run fails in its resolver, before any session.
+    await writeFile(join(dir, 'missing.json'), JSON.stringify({ s3_location: [join(dir, 'behavior_600002_2024-01-01_10-00-00.nwb')] }));
     await writeFile(join(dir, 'params.json'), JSON.stringify({ analysis_parameter: { analysis_name: 'foraging-summary', analysis_tag: tag } }));
-    const planned = await planDispatch({ jobs: [join(dir, 'bad.json'), join(dir, 'ok.json')], parametersFile: join(dir, 'params.json'), codeVersion: codeVersion() });
+    const planned = await planDispatch({ jobs: [join(dir, 'bad.json'), join(dir, 'missing.json'), join(dir, 'ok.json')], parametersFile: join(dir, 'params.json'), codeVersion: codeVersion() });
     await startPlanned(planned, { client: e.client, taskQueue: e.config.temporal.taskQueue, records: e.runtime.records });
 
+    const labels: Record<string, string> = { '697062': 'completed', '600001': 'failed', '600002': 'resolve-failed' };
     const histories = [];
-    for (const [p, label] of planned.map((p) => [p, p.input.subjectId === '697062' ? 'completed' : 'failed'] as const)) {
+    for (const [p, label] of planned.map((p) => [p, labels[p.input.subjectId]] as const)) {
       const handle = e.client.workflow.getHandle(p.workflowId);
       await handle.result().catch(() => undefined);
       const progress = await handle.query<{ step: string; sessionsDone: number; sessionsTotal: number }>('progress');

@@ -34,6 +34,25 @@ interface BrowserImage {
   naturalWidth: number;
 }
 
+/** The parts of the DOM read to measure a figure as shown (the project compiles without the DOM types). */
+interface BrowserElement {
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): BrowserElement | null;
+  querySelectorAll(selector: string): ArrayLike<BrowserElement>;
+  closest(selector: string): BrowserElement | null;
+  getBoundingClientRect(): { width: number; height: number };
+  clientWidth: number;
+  scrollWidth: number;
+}
+
+/** The size an SVG file declares (its natural size in CSS px). */
+async function svgSize(file: string): Promise<{ width: number; height: number }> {
+  const head = (await readFile(file, 'utf8')).slice(0, 500);
+  const m = /<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"/.exec(head);
+  if (!m) throw new Error(`${file}: no width/height on the svg root`);
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml', '.csv': 'text/csv', '.json': 'application/json' };
 
 /** A static file server on 127.0.0.1 (random port) for one folder; nothing outside it is served. */
@@ -144,17 +163,51 @@ describe('per-mouse reports and the batch index in chromium', () => {
       const images = await page.locator('#figures img').evaluateAll((imgs) =>
         (imgs as unknown as BrowserImage[]).map((i) => ({ src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth })),
       );
-      expect(images.map((i) => i.src)).toEqual(figures.map((f) => f.png));
+      // Readable: each figure at least its natural size (the SVG's px) and as wide as the column;
+      // one wider than the column scrolls sideways in its box, not the page; a click opens the
+      // full-size PNG and the caption links the SVG.
+      const shown = await page.locator('#figures figure').evaluateAll((nodes) =>
+        (nodes as unknown as BrowserElement[]).map((f) => {
+          const img = f.querySelector('img')!;
+          const box = f.querySelector('.figure-scroll');
+          return {
+            width: img.getBoundingClientRect().width,
+            height: img.getBoundingClientRect().height,
+            column: f.querySelector('figcaption')!.getBoundingClientRect().width, // the figure's content width
+            box: box ? { width: box.clientWidth, scrollWidth: box.scrollWidth } : null,
+            opens: img.closest('a')?.getAttribute('href') ?? null,
+            links: Array.from(f.querySelectorAll('figcaption a'), (a) => a.getAttribute('href')),
+          };
+        }),
+      );
+      const pageWidth = await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]');
+      expect((pageWidth as number[])[0], 'the page itself does not scroll sideways').toBeLessThanOrEqual((pageWidth as number[])[1]);
+      for (const [k, f] of figures.entries()) {
+        const s = shown[k];
+        const what = `${f.title} of ${r.subject_id} / ${r.analysis.name}`;
+        const natural = await svgSize(join(site, r._id, f.svg!));
+        expect(s.column, `${what}: column`).toBeGreaterThan(1000);
+        expect(s.width, `${what}: shown width vs natural ${natural.width}`).toBeGreaterThanOrEqual(Math.max(natural.width, s.column) - 0.5);
+        expect(s.height, `${what}: shown height vs natural ${natural.height}`).toBeGreaterThanOrEqual(natural.height - 0.5);
+        if (natural.width > s.column) expect(s.box?.scrollWidth, `${what}: scrolls sideways in its box`).toBeGreaterThan(s.box!.width);
+        expect(s.opens).toBe(f.png);
+        expect(s.links).toEqual([f.png, f.svg]);
+      }
+
+      expect(images.map((i) => i.src)).toEqual(figures.map((f) => f.svg ?? f.png));
       for (const i of images) {
         expect(i.complete, `${i.src} of ${r.subject_id} / ${r.analysis.name} loaded`).toBe(true);
         expect(i.width, `naturalWidth of ${i.src} of ${r.subject_id} / ${r.analysis.name}`).toBeGreaterThan(0);
       }
-
       expect(await page.locator('#sessions-table tbody tr').count()).toBe(r.inputs.files.length);
       await expect(page.locator('#dedup-key').textContent()).resolves.toBe(r._id);
       expect(await page.locator('#provenance').innerText()).toContain(r._id);
       expect(broken).toEqual([]);
       await page.screenshot({ path: join(SCREENSHOTS, `${r.subject_id}-${r.analysis.name}.png`), fullPage: true });
+      // A click on the figure opens its full-size PNG.
+      await page.locator('#figures img').first().click();
+      await page.waitForURL(new RegExp(`/${figures[0].png.replace(/[.]/g, '\\.')}$`));
+      expect(broken).toEqual([]);
       await page.close();
     }
   });

@@ -1,6 +1,7 @@
 // The same store contracts as the unit tests, against the real SeaweedFS S3 server and the real
 // FerretDB (MongoDB wire protocol) server, plus the raw-protocol features we rely on.
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,5 +76,14 @@ describe('MongoRecordStore on the real MongoDB-wire server', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('the FerretDB server started by scripts/services.sh', () => {
+  it('keeps its state file in the services state folder, not in the repository', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const state = process.env.GA_STATE_DIR ?? join(root, '.services');
+    expect(existsSync(join(state, 'ferretdb', 'state.json'))).toBe(true);
+    expect(existsSync(join(root, 'state.json'))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-// A throw-away copy of this repository's code (working tree: src/, schemas/, package.json,
+// A throw-away copy of this repository's code (working tree: src/, schemas/, python/manifests, package.json,
 // tsconfig.json and the given extra files), committed in its own git repository so a test can
 // run the scaffold into it and see exactly what changed.
 import { execFileSync } from 'node:child_process';
@@ -20,7 +20,8 @@ export interface RepoCopy {
 
 export async function copyRepo(extraFiles: readonly string[] = []): Promise<RepoCopy> {
   const root = await mkdtemp(join(tmpdir(), 'ga-repo-copy-'));
-  for (const p of ['src', 'schemas', 'package.json', 'tsconfig.json', ...extraFiles]) {
+  // python/manifests: the Python analyses the registry (and so schemas/) lists.
+  for (const p of ['src', 'schemas', 'python/manifests', 'package.json', 'tsconfig.json', ...extraFiles]) {
     await mkdir(dirname(join(root, p)), { recursive: true });
     await cp(join(REPO_ROOT, p), join(root, p), { recursive: true });
   }

@@ -59,7 +59,7 @@ describe('loadConfig', () => {
     const c = loadConfig(local);
     expect(c.objectStore).toEqual({ kind: 'local', root: local.GA_LOCAL_RESULTS_DIR });
     expect(c.recordStore).toEqual({ kind: 'local', root: local.GA_LOCAL_RECORDS_DIR });
-    expect(c.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'grouped-analysis' });
+    expect(c.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'grouped-analysis' });
     expect(c.dataRoot).toBeUndefined();
   });
 

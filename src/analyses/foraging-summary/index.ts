@@ -26,7 +26,7 @@ const SpecSchema = z
   })
   .describe('Parameters of the per-mouse foraging (behaviour-only) summary.');
 
-export const foragingSummarySpec: AnalysisParameterSpec<typeof SpecSchema> = { name: NAME, version: '1.0.0', schema: SpecSchema };
+export const foragingSummarySpec: AnalysisParameterSpec<typeof SpecSchema> = { name: NAME, version: '1.0.1', schema: SpecSchema };
 
 /** One session's numbers (the cached partial). */
 interface SessionSummary {

@@ -29,11 +29,24 @@ const PANEL_TITLES: Record<PsthPanelName, string> = {
 };
 const PANEL_PALETTE = { choice: undefined, reward: undefined, rpe: 'mako', qch: 'vlag' } as const;
 
-/** Mean trace of one label over sessions, and its band: SEM over events (one session) or over session means. */
-export function averageTraces(stats: readonly (PsthStat | null)[], length: number) {
-  const present = stats.filter((s): s is PsthStat => s !== null);
+/** A trace with at least one value. */
+function hasData(s: PsthStat | null): s is PsthStat {
+  return s !== null && s.mean.some((v) => v === v);
+}
+
+/**
+ * Mean trace of one label over sessions, and its band: SEM over events (one session) or over
+ * session means (`overSessions`, by default when given several). `n` is what the mean is made of:
+ * the events averaged, or the sessions whose trace has data (a session whose events of the label
+ * have no signal adds nothing). Over sessions, a label that one session alone has is that
+ * session's mean: n = 1 and no band (the reference's SEM over one session mean is NaN).
+ */
+export function averageTraces(stats: readonly (PsthStat | null)[], length: number, overSessions = stats.length > 1) {
+  const present = stats.filter(hasData);
   if (present.length === 0) return { mean: new Float64Array(length).fill(NaN), band: undefined, n: 0 };
-  if (present.length === 1) return { mean: present[0].mean, band: present[0].sem, n: present[0].events };
+  if (present.length === 1) {
+    return overSessions ? { mean: present[0].mean, band: undefined, n: 1 } : { mean: present[0].mean, band: present[0].sem, n: present[0].events };
+  }
   const mean = new Float64Array(length);
   const band = new Float64Array(length);
   const column = new Float64Array(present.length);
@@ -45,7 +58,10 @@ export function averageTraces(stats: readonly (PsthStat | null)[], length: numbe
   return { mean, band, n: present.length };
 }
 
-/** The five panels for one channel over `sessions` (one session: per-trial statistics). */
+/**
+ * The five panels for one channel over `sessions` (one session: per-trial statistics; several:
+ * per-session means, also for a label or channel that only one of them has).
+ */
 export function psthRow(
   sessions: readonly SessionPartial[],
   key: string,
@@ -66,6 +82,7 @@ export function psthRow(
         const { mean, band, n } = averageTraces(
           withChannel.map((s) => s.channels[key].psth[panel][l]),
           time.length,
+          sessions.length > 1,
         );
         return { label, mean, sem: band, n };
       }),

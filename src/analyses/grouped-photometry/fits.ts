@@ -1,6 +1,7 @@
 // Fitted Q-learning parameters from a file (e.g. the lab's exported fitting results) instead of
 // our own fit: `fit_source` names the file; the activity reads it (a plugin resource).
 import { z } from 'zod';
+import { closest } from '../../schemas/analysis-spec.js';
 import { evaluateQLearning, QLEARNING_MODELS, type QLearningModelName } from '../../science/qlearning.js';
 import { AnalysisInputError } from '../define.js';
 
@@ -34,6 +35,18 @@ export function parseFitFile(bytes: Uint8Array | undefined, location: string): F
         'Expected [{"ses_idx": "<subject>_<date>", "params": {...}, "n_trials": N}, ...] or {"<ses_idx or nwb_name>": {"params": {...}}}',
       location,
     );
+  }
+  // Exports carry other fields (model name, likelihood, ...), kept; but a misspelt known field
+  // (`n_trial`) would silently turn its check off, so a near miss is refused.
+  const known = Object.keys(FitEntry.shape);
+  const listed: [string, Record<string, unknown>][] = Array.isArray(data)
+    ? (data as Record<string, unknown>[]).map((e, i) => [`[${i}]`, e])
+    : Object.entries(data as Record<string, Record<string, unknown>>).map(([k, e]) => [`.${k}`, e]);
+  for (const [at, entry] of listed) {
+    for (const field of Object.keys(entry)) {
+      const guess = known.includes(field) ? undefined : closest(field, known);
+      if (guess) throw new AnalysisInputError(`fit_source ${location}: at $${at}.${field}: unknown field; did you mean "${guess}"? Correct or remove it`, location);
+    }
   }
   const lookup: FitLookup = new Map();
   const entries: [string | undefined, FitEntry][] = Array.isArray(parsed.data)

@@ -216,7 +216,13 @@ export async function runGroup(
       addFigure(`avg_signal_${subject}`, keys.length, () => ({
         title: `subject ${subject} · average of the last ${last.length} session${last.length === 1 ? '' : 's'} (${last[0].sessionDate} to ${last[last.length - 1].sessionDate})`,
         subtitle: `mean ± SEM across ${last.length > 1 ? 'sessions (n = sessions)' : 'trials (n = trials)'}; shaded: response window ${spec.signal_window_s.join('–')} s`,
-        rows: keys.map((key) => keyedRow(lastUsed, ['psth', key, channelTitle(key)], () => psthRow(last, key, time, spec, channelTitle(key)))),
+        rows: keys.map((key) => {
+          // a channel some of these sessions lack is averaged over the others: say so
+          const has = last.filter((p) => key in p.channels).length;
+          const title =
+            has === last.length ? channelTitle(key) : `${channelTitle(key)} · ${last.length === 1 ? 'not in this session' : `${has} of the ${last.length} sessions`}`;
+          return keyedRow(lastUsed, ['psth', key, title], () => psthRow(last, key, time, spec, title));
+        }),
       }));
     }
     for (const key of keys) {

@@ -22,7 +22,7 @@ import { toParquet, type Column, type ColumnTable } from '../../tables/index.js'
 import { AnalysisInputError, type AnalysisContext, type OutputFile, type SessionOutput } from '../define.js';
 import { fitFromFile, parseFitFile } from './fits.js';
 import type { GroupedPhotometrySpec } from './spec.js';
-import { eventsTable, writerTable } from './tables.js';
+import { binColumn, eventsTable, writerTable } from './tables.js';
 
 export const CHOICE_LABELS = ['left', 'right', 'ignore'] as const;
 export const REWARD_LABELS = ['rewarded', 'unrewarded'] as const;
@@ -398,8 +398,8 @@ export function runSession(
     boolCol('reward_all', history.rewardAll),
     f64('rewarded_prev', history.rewardedPrev),
     { name: 'num_reward_past', kind: 'int64', values: history.numRewardPast },
-    { name: 'RPE-binned3', kind: 'category', values: labelsOf.rpe, ordered: true },
-    { name: 'Qch-binned3', kind: 'category', values: labelsOf.qch, ordered: true },
+    binColumn('RPE-binned3', rpeBins, RPE_BIN_LABELS),
+    binColumn('Qch-binned3', qchBins, QCH_BIN_LABELS),
     boolCol('stay', history.stay),
     boolCol('switch', history.switch),
     f64('response_time', history.responseTime),

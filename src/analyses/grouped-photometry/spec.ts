@@ -7,7 +7,7 @@ import { checkLocation } from '../../schemas/locations.js';
 
 export const GROUPED_PHOTOMETRY_NAME = 'grouped-analysis';
 /** Bump when the same inputs and parameters would produce different results. */
-export const GROUPED_PHOTOMETRY_VERSION = '1.0.0';
+export const GROUPED_PHOTOMETRY_VERSION = '1.1.0';
 
 export const PLOT_TYPES = ['avg_lastN_sess', 'all_sess', 'weekly'] as const;
 export type PlotType = (typeof PLOT_TYPES)[number];

@@ -71,6 +71,8 @@ const table: ColumnTable = {
     {
       name: 'RPE-binned3',
       kind: 'category',
+      // declared order, not the order of appearance; 'none' never occurs
+      categories: ['low', 'mid', 'high', 'none'],
       ordered: true,
       values: Array.from({ length: n }, (_, i) => (i % 11 === 0 ? null : ['low', 'mid', 'high'][i % 3])),
     },
@@ -119,7 +121,7 @@ describe('pandas.read_parquet of toParquet output (reference venv)', () => {
       choice_time: 'datetime64[us]',
       utc: 'datetime64[us, UTC]',
     });
-    expect(result.categories['RPE-binned3']).toEqual({ values: ['mid', 'high', 'low'], ordered: true });
+    expect(result.categories['RPE-binned3']).toEqual({ values: ['low', 'mid', 'high', 'none'], ordered: true });
   });
 
   it('reads back every value and missing cell', () => {

@@ -6,7 +6,7 @@ import { ANALYSES } from '../../../src/analyses/registry.js';
 describe('analysisHelp', () => {
   it('lists every parameter of one analysis with its type, default and description', () => {
     const text = analysisHelp('foraging-summary');
-    expect(text).toMatch(/^foraging-summary 1\.0\.0: Foraging summary\n/);
+    expect(text).toMatch(/^foraging-summary 1\.0\.1: Foraging summary\n/);
     expect(text).toContain('    min_finished_trials: integer 0..100000  (default 50)\n        Sessions with fewer finished');
     expect(text).toContain('    analysis_tag: string  (default "default")');
     expect(text).toContain('    learning_curve_{subject}\n');
@@ -15,7 +15,7 @@ describe('analysisHelp', () => {
 
   it('marks parameters without a default as required, and the default analysis', () => {
     const text = analysisHelp('grouped-analysis');
-    expect(text).toMatch(/^grouped-analysis 1\.0\.0 \(default\): /);
+    expect(text).toMatch(/^grouped-analysis 1\.1\.0 \(default\): /);
     expect(text).toContain('    channels: { [name]: string }  (required)');
     expect(text).toContain('    signal_window_s: [number -60..60, number -60..60]  (default [0.33,1])');
   });

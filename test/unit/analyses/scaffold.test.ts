@@ -36,13 +36,13 @@ describe('npm run new-analysis', () => {
     expect([...created].sort()).toEqual(status.slice(1).map((s) => s.slice(3)));
   });
 
-  it('changes the registry by one import and one ANALYSES entry', () => {
+  it('changes the registry by one import and one TYPESCRIPT_ANALYSES entry', () => {
     const diff = repo.git('diff', '-U0', 'src/analyses/registry.ts').split('\n');
     const added = diff.filter((l) => /^\+(?!\+\+ )/.test(l)).map((l) => l.slice(1));
     const removed = diff.filter((l) => /^-(?!-- )/.test(l)).map((l) => l.slice(1));
     expect(added.filter((l) => l.startsWith('import'))).toEqual([`import { ${IDENT} } from './${NAME}/index.js';`]);
     expect(added.filter((l) => !l.includes(IDENT))).toEqual([]);
-    // At most the ANALYSES line that the entry extends, and it comes back with the entry.
+    // At most the TYPESCRIPT_ANALYSES line that the entry extends, and it comes back with the entry.
     expect(removed.length).toBeLessThanOrEqual(1);
     for (const r of removed) expect(added).toContain(r.replace(/\](?=[^\]]*$)/, `, ${IDENT}]`));
   });
@@ -106,16 +106,16 @@ describe('identifierFor and registerIn', () => {
   });
 
   const header = "import type { AnyAnalysis } from './define.js';\nimport { a } from './a/index.js';\n\n";
-  it('extends a one-line ANALYSES array', () => {
-    expect(registerIn(`${header}export const ANALYSES: readonly AnyAnalysis[] = [a];\n`, 'new-one', 'newOneAnalysis')).toBe(
-      `${header.trimEnd()}\nimport { newOneAnalysis } from './new-one/index.js';\n\nexport const ANALYSES: readonly AnyAnalysis[] = [a, newOneAnalysis];\n`,
+  it('extends a one-line TYPESCRIPT_ANALYSES array', () => {
+    expect(registerIn(`${header}const TYPESCRIPT_ANALYSES: readonly AnyAnalysis[] = [a];\n`, 'new-one', 'newOneAnalysis')).toBe(
+      `${header.trimEnd()}\nimport { newOneAnalysis } from './new-one/index.js';\n\nconst TYPESCRIPT_ANALYSES: readonly AnyAnalysis[] = [a, newOneAnalysis];\n`,
     );
   });
 
-  it('extends a one-entry-per-line ANALYSES array, with or without a trailing comma', () => {
-    const expected = `export const ANALYSES: readonly AnyAnalysis[] = [\n  a,\n  b,\n  newOneAnalysis,\n];\n`;
+  it('extends a one-entry-per-line TYPESCRIPT_ANALYSES array, with or without a trailing comma', () => {
+    const expected = `const TYPESCRIPT_ANALYSES: readonly AnyAnalysis[] = [\n  a,\n  b,\n  newOneAnalysis,\n];\n`;
     for (const list of ['[\n  a,\n  b,\n]', '[\n  a,\n  b\n]']) {
-      expect(registerIn(`${header}export const ANALYSES: readonly AnyAnalysis[] = ${list};\n`, 'new-one', 'newOneAnalysis')).toContain(expected);
+      expect(registerIn(`${header}const TYPESCRIPT_ANALYSES: readonly AnyAnalysis[] = ${list};\n`, 'new-one', 'newOneAnalysis')).toContain(expected);
     }
   });
 

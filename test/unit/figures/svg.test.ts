@@ -7,6 +7,7 @@ import {
   psthPanel,
   renderPng,
   renderSvg,
+  slopeOverTimePanel,
   type Figure,
 } from '../../../src/figures/index.js';
 import { layoutFigure, layoutSvg, layoutSvgBytes, num } from '../../../src/figures/svg.js';
@@ -133,5 +134,79 @@ describe('renderSvg', () => {
     expect(out).toContain('mean ± SEM · RPE &#8805; 0 · &#128045;');
     expect(texts(out)).toContain('mean ± SEM · RPE ≥ 0 · 🐭');
     expect(texts(out).some((x) => x.startsWith('−'))).toBe(true); // negative tick labels keep their minus sign
+  });
+});
+
+describe('date axes', () => {
+  const DAY = 86_400_000;
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const utc = (date: string) => Date.parse(`${date}T00:00:00Z`);
+
+  /** A one-panel figure of points at `dates` (ms), drawn the way the learning curve and slope panels are. */
+  function dateFigure(dates: number[], kind: 'line' | 'slope' = 'line', panelWidth = 520) {
+    const values = Float64Array.from(dates, (_, i) => 0.2 + 0.1 * (i % 5));
+    const panel =
+      kind === 'line'
+        ? linePanel({ x: Float64Array.from(dates), xScale: 'time', xLabel: 'session date', yLabel: 'fraction', series: [{ label: 'efficiency', y: values }] })
+        : slopeOverTimePanel({ dates: Float64Array.from(dates), series: [{ label: 'slope (RPE ≥ 0)', slope: values }] });
+    return renderSvg(composeFigure({ title: 'dates', rows: [{ panels: [panel] }], panelWidth, panelHeight: 200 }));
+  }
+
+  /** The x tick labels (the centred 10 px texts below the plot) with their x, and the points' x. */
+  function axis(svg: string) {
+    const ticks = [...svg.matchAll(/<text x="([-\d.]+)" y="[-\d.]+" font-size="10" text-anchor="middle"[^>]*>([^<]*)<\/text>/g)].map((m) => ({
+      px: Number(m[1]),
+      label: m[2],
+    }));
+    // the data's points come first (a legend may draw its own marker after them)
+    const points = [...svg.matchAll(/<circle cx="([-\d.]+)"/g)].map((m) => Number(m[1]));
+    const year = /session date \((\d{4})\)/.exec(svg)?.[1];
+    return { ticks, points, year };
+  }
+
+  /** The time a tick label names: "Nov 13" (the year in the axis title), "2023-11-13", either with " HH:MM". */
+  function dateOf(label: string, year: string | undefined): number {
+    const m = /^(?:(\d{4})-(\d\d)-(\d\d)|([A-Z][a-z]{2}) (\d\d))(?: (\d\d):(\d\d))?$/.exec(label);
+    if (!m) throw new Error(`not a date label: ${label}`);
+    const [y, month, day] = m[1] ? [Number(m[1]), Number(m[2]) - 1, Number(m[3])] : [Number(year), MONTHS.indexOf(m[4]), Number(m[5])];
+    return Date.UTC(y, month, day, Number(m[6] ?? 0), Number(m[7] ?? 0));
+  }
+
+  /** Every label distinct, and each drawn where its date lies on the axis the points are drawn on. */
+  function expectDistinctLabelsAtTheirDates(dates: number[], kind: 'line' | 'slope' = 'line', panelWidth?: number) {
+    const { ticks, points, year } = axis(dateFigure(dates, kind, panelWidth));
+    expect(ticks.length).toBeGreaterThan(0);
+    expect(new Set(ticks.map((t) => t.label)).size, ticks.map((t) => t.label).join(' ')).toBe(ticks.length);
+    expect(points.length).toBeGreaterThanOrEqual(dates.length);
+    // px of a date, from the first and last points (the x scale is linear in time)
+    const px = (d: number) =>
+      dates.length === 1 ? points[0] : points[0] + ((d - dates[0]) / (dates.at(-1)! - dates[0])) * (points[dates.length - 1] - points[0]);
+    for (const t of ticks) expect(t.px, `tick ${t.label}`).toBeCloseTo(px(dateOf(t.label, year)), 1);
+    return ticks.map((t) => t.label);
+  }
+
+  it('one session: one tick, at its date (learning curve and slope over time)', () => {
+    expect(expectDistinctLabelsAtTheirDates([utc('2023-11-13')])).toEqual(['Nov 13']);
+    expect(expectDistinctLabelsAtTheirDates([utc('2023-11-13')], 'slope', 250)).toEqual(['Nov 13']);
+  });
+
+  it('sessions on consecutive days: one tick per day, never a date twice', () => {
+    expect(expectDistinctLabelsAtTheirDates([utc('2024-05-15'), utc('2024-05-16')])).toEqual(['May 15', 'May 16']);
+    expect(expectDistinctLabelsAtTheirDates([utc('2023-11-14'), utc('2023-11-15')], 'slope', 250)).toEqual(['Nov 14', 'Nov 15']);
+    expectDistinctLabelsAtTheirDates([utc('2024-05-15'), utc('2024-05-16'), utc('2024-05-17')]);
+    expectDistinctLabelsAtTheirDates([utc('2024-05-15'), utc('2024-05-17')], 'slope', 250);
+  });
+
+  it('longer spans and spans across years keep distinct labels at their dates', () => {
+    const from = utc('2024-06-03');
+    expectDistinctLabelsAtTheirDates(Array.from({ length: 27 }, (_, i) => from + i * 2 * DAY));
+    expectDistinctLabelsAtTheirDates(Array.from({ length: 27 }, (_, i) => from + i * 2 * DAY), 'slope', 250);
+    expectDistinctLabelsAtTheirDates([utc('2023-12-30'), utc('2023-12-31'), utc('2024-01-01'), utc('2024-01-02')]);
+    expectDistinctLabelsAtTheirDates([utc('2023-06-01'), utc('2024-06-01')]);
+  });
+
+  it('times within one day, off midnight, get distinct labels at their times', () => {
+    const t0 = utc('2024-05-15') + 9 * 3_600_000;
+    expectDistinctLabelsAtTheirDates([t0, t0 + 3 * 3_600_000]);
   });
 });

@@ -42,9 +42,31 @@ const links = (page: string) => [...page.matchAll(/(?:href|src)="([^"]*)"/g)].ma
 describe('buildRunReport', () => {
   const page = buildRunReport(input());
 
-  it('shows every figure as a PNG linking to its SVG, with encoded relative links', () => {
-    expect(page).toContain('<a href="figures/learning%20curve%231.svg"><img src="figures/learning%20curve%231.png" alt="learning curve#1"></a>');
+  it('shows every figure at its natural size (its SVG) in a sideways-scrolling box; a click opens the full-size PNG', () => {
+    expect(page).toContain(
+      '<div class="figure-scroll"><a href="figures/learning%20curve%231.png" title="open the full-size PNG"><img src="figures/learning%20curve%231.svg" alt="learning curve#1"></a></div>',
+    );
+    expect(page).toContain('<a href="figures/learning%20curve%231.png">PNG</a> · <a href="figures/learning%20curve%231.svg">SVG</a>');
     expect(page).toContain('Figures <span class="count">(1)</span>');
+  });
+
+  it('never shrinks a figure below its natural size, nor to fit the window\'s height', () => {
+    const css = /<style>([\s\S]*?)<\/style>/.exec(page)![1];
+    const rule = (selector: string) => new RegExp(`(?:^|\\n)${selector.replace(/[.*]/g, '\\$&')} \\{([^}]*)\\}`).exec(css)?.[1] ?? '';
+    expect(rule('.figure-scroll')).toContain('overflow-x: auto');
+    expect(rule('.figures')).toContain('grid-template-columns: minmax(0, 1fr)'); // a wide figure must not widen the page
+    const img = rule('.figure-scroll img');
+    expect(img).toContain('max-width: none');
+    expect(img).toContain('min-width: 100%');
+    expect(img).toContain('width: auto');
+    expect(css).not.toMatch(/max-height/);
+    expect(css).not.toMatch(/(^|[^-])max-width: 100%/);
+  });
+
+  it('shows a figure without an SVG from its PNG', () => {
+    const only = buildRunReport(input({ outputs: [{ name: 'figures/raster.png', size: 10, sha256: '1'.repeat(64) }] }));
+    expect(only).toContain('<div class="figure-scroll"><a href="figures/raster.png" title="open the full-size PNG"><img src="figures/raster.png" alt="raster"></a></div>');
+    expect(only).not.toContain('SVG</a>');
   });
 
   it('renders sessions.csv as a table with one row per session', () => {
@@ -132,7 +154,7 @@ describe('publishResults writes the report', () => {
     expect(page).toContain(`<code id="dedup-key">${w.dedupKey}</code>`);
     expect(page).toContain(`foraging-summary/697062/t1/${w.dedupKey.slice(0, 20)}`);
     expect(page).toContain('Sessions <span class="count">(3)</span>');
-    expect(page).toContain('<img src="figures/learning_curve_697062.png"');
+    expect(page).toContain('<a href="figures/learning_curve_697062.png" title="open the full-size PNG"><img src="figures/learning_curve_697062.svg"');
     expect(page).toContain('<li>w1</li>');
     const manifest = JSON.parse(await readFile(join(store.root, w.dedupKey, 'manifest.json'), 'utf8')) as { outputs: { name: string }[] };
     expect(manifest.outputs.map((o) => o.name)).toContain('index.html');

@@ -26,7 +26,7 @@ const fixture = (name: string): string =>
 const CODE = '0.1.0+git.0123456789abcdef0123456789abcdef01234567';
 // Pinned: changing it means every existing record's key changes. Bump DEDUP_KEY_VERSION or
 // the analysis version deliberately, then update this value and docs/dedup-key.md together.
-const FIXTURE_KEY = '5afeab222ba35b5e03ef997aee93dbec1f119960fb5344dca37e65dda03d2ddd';
+const FIXTURE_KEY = 'eb58f4f2714d2c16f3ff71a3f1c1434425bbdd0924a08cdc0b53fe98519f4e02';
 
 function fixtureInput(): DedupKeyInput {
   const job = parseJob(fixture('job-grouped.json'), 'job-grouped.json');
@@ -140,6 +140,7 @@ data = json.loads(sys.stdin.read())
 f = data["fixture"]
 print(json.dumps({
     "key": dedup_key(f["analysisName"], f["analysisVersion"], f["codeVersion"], f["inputLocations"], f["fileLocations"], f["parameters"]),
+    "python_key": dedup_key(f["analysisName"], f["analysisVersion"], f["codeVersion"], f["inputLocations"], f["fileLocations"], f["parameters"], "0.2.0+src.0123456789ab"),
     "canonical": [canonical_json(v) for v in data["values"]],
 }))
 `;
@@ -147,9 +148,20 @@ print(json.dumps({
       input: JSON.stringify({ fixture: input, values }),
       encoding: 'utf8',
     });
-    const result = JSON.parse(out) as { key: string; canonical: string[] };
+    const result = JSON.parse(out) as { key: string; python_key: string; canonical: string[] };
     expect(result.key).toBe(FIXTURE_KEY);
+    expect(result.python_key).toBe(computeDedupKey({ ...input, analysisCodeVersion: '0.2.0+src.0123456789ab' }));
     expect(result.canonical).toEqual(values.map((v) => canonicalJson(v)));
+  });
+
+  it('hashes a Python analysis\'s own code version, and only then', () => {
+    const ts = baseInput({ a: 1 });
+    expect(dedupKeyMaterial(ts)).not.toHaveProperty('analysis_code_version');
+    const py = { ...ts, analysisCodeVersion: '0.2.0+src.0123456789ab' };
+    expect(dedupKeyMaterial(py)).toMatchObject({ analysis_code_version: '0.2.0+src.0123456789ab' });
+    expect(computeDedupKey(py)).not.toBe(computeDedupKey(ts));
+    expect(computeDedupKey({ ...py, analysisCodeVersion: '0.2.0+src.ba9876543210' })).not.toBe(computeDedupKey(py));
+    expect(() => computeDedupKey({ ...py, analysisCodeVersion: 'latest' })).toThrow(/code version/);
   });
 
   it('hashes exactly the documented material', () => {
@@ -276,7 +288,7 @@ print(json.dumps({
 describe('workflowIdFor', () => {
   it('is <analysis>/<subject>/<tag>/<first 20 hex>', () => {
     expect(workflowIdFor({ analysisName: 'grouped-analysis', subjectId: '697062', analysisTag: 'V1', key: FIXTURE_KEY })).toBe(
-      'grouped-analysis/697062/V1/5afeab222ba35b5e03ef',
+      'grouped-analysis/697062/V1/eb58f4f2714d2c16f3ff',
     );
     expect(workflowIdFor({ analysisName: 'foraging-summary', subjectId: '1', analysisTag: 'default', key: FIXTURE_KEY })).toMatch(
       /^foraging-summary\/1\/default\//,

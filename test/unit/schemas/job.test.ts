@@ -44,12 +44,51 @@ describe('AnalysisDispatchModel', () => {
     expect(subjectId).toBeUndefined();
   });
 
-  it('keeps unknown fields and warns about each', () => {
-    const { job, warnings } = validateJob({ s3_location: [S3], priority: 3, owner: 'x' }, 'a.json');
-    expect((job as Record<string, unknown>).priority).toBe(3);
+  it('refuses an unknown top-level field, with the nearest known name (a typo must not silently drop an override)', () => {
+    const e = failure({ s3_location: [S3], distributed_paramters: { last_N_sess: 2 } });
+    expect(e.issues).toHaveLength(1);
+    expect(e.file).toBe('job_dict/a.json');
+    expect(e.jsonPath).toBe('$.distributed_paramters');
+    expect(e.problem).toBe('unknown field "distributed_paramters"');
+    expect(e.fix).toMatch(/^did you mean "distributed_parameters"\? Otherwise remove it/);
+    expect(e.fix).toMatch(/--allow-unknown-fields/);
+  });
+
+  it('refuses an unknown field with no near name, listing the known fields; every unknown field and schema problem together', () => {
+    const e = failure({ s3_locaton: [S3], priority: 3 });
+    expect(e.issues.map((i) => i.jsonPath)).toEqual(['$.s3_locaton', '$.priority', '$.s3_location']);
+    expect(e.issues[0].fix).toMatch(/did you mean "s3_location"/);
+    expect(e.issues[1].fix).toMatch(/known fields: s3_location, docdb_record_id, asset_id, asset_name, file_location/);
+    expect(e.issues[2].message).toMatch(/required field "s3_location" is missing/);
+  });
+
+  it('accepts every upstream field: AnalysisDispatchModel\'s and older files\' asset_id / asset_name', () => {
+    const { warnings } = validateJob(
+      {
+        s3_location: [S3],
+        docdb_record_id: ['r'],
+        asset_id: ['a'],
+        asset_name: ['behavior_697062_2023-11-14_11-12-44'],
+        file_location: null,
+        distributed_parameters: null,
+        group_metadata: { 'subject.subject_id': '697062' },
+        query: '{}',
+        analysis_code: null,
+      },
+      'a.json',
+    );
+    expect(warnings).toEqual([]);
+  });
+
+  it('with allowUnknownFields ignores unknown fields and warns about each (the old behaviour)', () => {
+    const { job, warnings } = validateJob({ s3_location: [S3], priority: 3, distributed_paramters: { a: 1 } }, 'a.json', {
+      allowUnknownFields: true,
+    });
+    expect(job.s3_location).toEqual([S3]);
+    expect(job.distributed_parameters).toBeUndefined();
     expect(warnings).toEqual([
-      'a.json: $.priority: unknown field kept but not used',
-      'a.json: $.owner: unknown field kept but not used',
+      'a.json: $.priority: unknown field ignored (--allow-unknown-fields)',
+      'a.json: $.distributed_paramters: unknown field ignored (--allow-unknown-fields); did you mean "distributed_parameters"?',
     ]);
   });
 

@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ValidationError } from '../../../src/schemas/errors.js';
+import { foragingSummarySpec } from '../../../src/analyses/foraging-summary/index.js';
 import { groupedPhotometrySpec } from '../../../src/analyses/grouped-photometry/spec.js';
+import { analysisTag, type AnalysisParameterSpec } from '../../../src/schemas/analysis-spec.js';
 import { parseJob, validateJob } from '../../../src/schemas/job.js';
 import {
   expandJobs,
+  NO_PARAMETERS_FILE,
   parameterSets,
   parseParameters,
   validateParametersFile,
@@ -73,9 +77,24 @@ describe('analysis_parameters.json shapes', () => {
   it('refuses bare parameters, unknown top-level fields, empty objects and non-objects', () => {
     expect(failure({ channels: {} }).fix).toMatch(/wrap the parameters as \{"analysis_parameter"/);
     expect(failure({ analysis_parameter: {}, extra: 1 }).jsonPath).toBe('$.extra');
+    expect(failure({ analysis_parameter: {}, extra: 1 }).fix).toMatch(/remove it; the file is one of/);
     expect(failure({}).problem).toMatch(/empty/);
     expect(failure([]).problem).toMatch(/must be a JSON object/);
     expect(failure(null).jsonPath).toBe('$');
+  });
+
+  it('refuses misspelt top-level fields, every one, with the nearest known name', () => {
+    const e = failure({ fixed_parameters: { last_N_sess: 2 }, distributed_paramters: [{ last_N_sess: 3 }], note: 'x' });
+    expect(e.issues.map((i) => [i.file, i.jsonPath])).toEqual([
+      ['analysis_parameters.json', '$.distributed_paramters'],
+      ['analysis_parameters.json', '$.note'],
+    ]);
+    expect(e.problem).toBe('unknown top-level field "distributed_paramters"');
+    expect(e.fix).toMatch(/^did you mean "distributed_parameters"\? Otherwise remove it/);
+    // Only a misspelt name: still "did you mean", not "bare parameters?".
+    const plural = failure({ analysis_parameters: { last_N_sess: 2 } });
+    expect(plural.jsonPath).toBe('$.analysis_parameters');
+    expect(plural.fix).toMatch(/^did you mean "analysis_parameter"\?/);
   });
 
   it('refuses wrong types inside the shapes', () => {
@@ -159,19 +178,59 @@ describe('expandJobs', () => {
     expect(e.jsonPath).toBe('$.distributed_parameters.last_N_sess');
   });
 
-  it('blames the job when nothing gives a required parameter, and reports a file-level problem once', () => {
-    const bare = (f: string) => ({ file: f, parsed: validateJob({ s3_location: ['s3://bucket-a/x'] }, f) });
-    const e1 = (() => {
-      try {
-        expandJobs(spec, [bare('j1.json')]);
-      } catch (err) {
-        return err as ValidationError;
-      }
-      throw new Error('expected an error');
-    })();
-    expect(e1.file).toBe('j1.json');
-    expect(e1.jsonPath).toBe('$.distributed_parameters.channels');
+  // Issue 25 item 13: job files without -p used to fail with 'required field "channels" is missing' on the job.
+  const needsChannels: AnalysisParameterSpec = {
+    name: 'needs-channels',
+    version: '1.0.0',
+    schema: z.strictObject({
+      analysis_name: z.literal('needs-channels').default('needs-channels'),
+      analysis_tag: analysisTag,
+      channels: z.record(z.string(), z.string()).describe('Channels to analyse, e.g. {"G_1": "NAc dLight", "R_1": "VTA rAAV"}.'),
+      threshold: z.number().meta({ examples: [0.5] }),
+      last_N_sess: z.int().min(1).default(5),
+    }),
+  };
+  const bare = (f: string) => ({ file: f, parsed: validateJob({ s3_location: ['s3://bucket-a/x'] }, f) });
+  const caught = (f: () => unknown): ValidationError => {
+    try {
+      f();
+    } catch (err) {
+      if (err instanceof ValidationError) return err;
+      throw err;
+    }
+    throw new Error('expected a ValidationError');
+  };
 
+  it('without a parameters file, uses the analysis\'s defaults', () => {
+    const [out] = expandJobs(foragingSummarySpec, [bare('j1.json')]);
+    expect(out.parameters).toEqual({ analysis_name: 'foraging-summary', analysis_tag: 'default', min_finished_trials: 50 });
+  });
+
+  it('without a parameters file, blames the missing file (not the job) for a required parameter, with an example from the schema', () => {
+    const e = caught(() => expandJobs(needsChannels, [bare('j1.json'), bare('j2.json')]));
+    expect(e.issues.map((i) => [i.file, i.jsonPath])).toEqual([
+      [NO_PARAMETERS_FILE, '$.analysis_parameter.channels'],
+      [NO_PARAMETERS_FILE, '$.analysis_parameter.threshold'],
+    ]);
+    expect(e.problem).toBe('analysis "needs-channels" needs "channels", which has no default, and no parameters file was given');
+    expect(e.issues[0].fix).toContain(
+      '--parameters analysis_parameters.json containing {"analysis_parameter": {"channels": {"G_1": "NAc dLight", "R_1": "VTA rAAV"}}}',
+    );
+    expect(e.issues[1].fix).toContain('{"analysis_parameter": {"threshold": 0.5}}');
+    expect(e.issues[0].fix).toMatch(/or set "channels" in every job's distributed_parameters/);
+  });
+
+  it('without a parameters file, still blames the job for its own bad values, and accepts a job that gives the required ones', () => {
+    const own = (f: string, values: Record<string, unknown>) => ({ file: f, parsed: validateJob({ s3_location: ['s3://bucket-a/x'], distributed_parameters: values }, f) });
+    const e = caught(() => expandJobs(needsChannels, [own('j1.json', { last_N_sess: 0, threshold: 1 }), own('j2.json', { channels: { G_1: 'x' }, threshold: 1 })]));
+    expect(e.issues.map((i) => [i.file, i.jsonPath])).toEqual([
+      [NO_PARAMETERS_FILE, '$.analysis_parameter.channels'],
+      ['j1.json', '$.distributed_parameters.last_N_sess'],
+    ]);
+    expect(expandJobs(needsChannels, [own('j2.json', { channels: { G_1: 'x' }, threshold: 1 })])).toHaveLength(1);
+  });
+
+  it('reports a file-level problem once', () => {
     const file: { file: string; parameters: AnalysisParametersFile } = {
       file: 'p.json',
       parameters: validateParametersFile({ analysis_parameter: { channels: { G_1: 'x' }, last_N_sess: 0 } }, 'p.json'),
@@ -190,10 +249,10 @@ describe('expandJobs', () => {
   });
 
   it('carries job and parameter warnings', () => {
-    const j = { file: 'j.json', parsed: validateJob({ s3_location: ['s3://bucket-a/x'], extra: 1, distributed_parameters: { dry_run: 0 } }, 'j.json') };
+    const j = { file: 'j.json', parsed: validateJob({ s3_location: ['s3://bucket-a/x'], extra: 1, distributed_parameters: { dry_run: 0 } }, 'j.json', { allowUnknownFields: true }) };
     const [out] = expandJobs(spec, [j], params('analysis_parameters.single.json'));
     expect(out.warnings).toEqual([
-      'j.json: $.extra: unknown field kept but not used',
+      'j.json: $.extra: unknown field ignored (--allow-unknown-fields)',
       'j.json: $.distributed_parameters.dry_run: ignored (upstream run switch, not a parameter)',
     ]);
   });

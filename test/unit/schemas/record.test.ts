@@ -114,6 +114,26 @@ describe('processing record', () => {
     expect(problems({ ...running, status: 'done' })[0]).toMatch(/^status/);
   });
 
+  it('records a Python analysis: its language, its own code version (part of the key), the exception of a failure', () => {
+    const pyCode = '0.3.0+src.0123456789ab';
+    const pyKey = computeDedupKey({ analysisName: 'grouped-analysis', analysisVersion: '1.0.0', codeVersion: CODE, analysisCodeVersion: pyCode, inputLocations: locations, parameters });
+    const py: NewRecordInput = {
+      ...input,
+      key: pyKey,
+      workflowId: workflowIdFor({ analysisName: 'grouped-analysis', subjectId: '697062', analysisTag: 'V1', key: pyKey }),
+      analysis: { ...input.analysis, code_version: pyCode },
+      language: { name: 'Python', version: '3.11' },
+    };
+    const r = newRunningRecord(py);
+    expect(r.processing.data_processes[0].code).toMatchObject({ language: 'Python', language_version: '3.11' });
+    const failed = { ...(completed(r) as ProcessingRecord), status: 'failed', error: { message: 'boom', step: 'group', file: null, type: 'ValueError', traceback: 'File "a.py", line 3' } };
+    expect(problems(failed)).toEqual([]);
+    // The key covers the analysis's code version: another one does not match the _id.
+    expect(problems({ ...r, analysis: { ...r.analysis, code_version: '0.3.0+src.ba9876543210' } })).toEqual([
+      '_id: does not match the dedup key recomputed from analysis, code version, inputs and parameters',
+    ]);
+  });
+
   it('refuses an _id that is not the key of what the record says was run', () => {
     const r = newRunningRecord(input);
     const otherParams = { ...parameters, last_N_sess: 6 };

@@ -44,11 +44,30 @@ describe('psthCompare', () => {
     });
   });
 
-  it('NaN event times (ignored trials at choice) give NaN traces', () => {
+  it('NaN event times (ignored trials at choice) give NaN traces, and are not counted', () => {
     const psth = psthCompare([constantSession(1, [[20], [NaN, NaN]])], ['left', 'ignore'], [-1, 4]);
-    expect(psth.traces[1].nEvents).toBe(2);
+    expect(psth.traces[1].nEvents).toBe(0);
+    expect(psth.traces[1].nSessions).toBe(0);
     expect(psth.traces[1].mean.every((v) => Number.isNaN(v))).toBe(true);
     expect(psth.traces[0].mean.every((v) => v === 1)).toBe(true);
+    expect(psth.traces[0].nEvents).toBe(1);
+  });
+
+  it('counts the events and sessions averaged: none for events without signal around them', () => {
+    // "A": 20 s and 150 s (the recording ends at 100 s) and an ignored trial; "B" only after the end
+    const psth = psthCompare(
+      [constantSession(1, [[20, 150, NaN], [200]]), constantSession(3, [[30], [250]])],
+      ['A', 'B'],
+      [-1, 4],
+    );
+    const [a, b] = psth.traces;
+    expect([a.nEvents, a.nSessions]).toEqual([2, 2]);
+    expect(a.mean.every((v) => v === 2)).toBe(true);
+    expect([b.nEvents, b.nSessions]).toEqual([0, 0]);
+    expect(b.mean.every((v) => Number.isNaN(v))).toBe(true);
+    // an event whose window reaches the recording counts, though part of its trace is NaN
+    const edge = psthCompare([constantSession(1, [[102]])], ['A'], [-3, 4]);
+    expect(edge.traces[0].nEvents).toBe(1);
   });
 });
 

@@ -49,7 +49,7 @@ describe('toCsv', () => {
           { name: 'big', kind: 'int64', values: new BigInt64Array([1n, 2n ** 60n, -3n]) },
           { name: 'b', kind: 'bool', values: new Uint8Array([1, 0, 1]) },
           { name: 's', kind: 'string', values: ['a,b', null, 'say "hi"'] },
-          { name: 'c', kind: 'category', values: ['low', 'high', null] },
+          { name: 'c', kind: 'category', categories: ['low', 'high'], values: ['low', 'high', null] },
           { name: 'l', kind: 'list<float64>', values: [new Float64Array([1, NaN]), [], null] },
           { name: 'date', kind: 'timestamp', values: new Float64Array([Date.UTC(2024, 0, 2), NaN, Date.UTC(2024, 11, 31)]) },
         ],

@@ -9,7 +9,9 @@ import { openNwb } from '../../../../src/nwb/open.js';
 import { readSession, type LoadedSession, type TimeSeries } from '../../../../src/nwb/session.js';
 import type { Column } from '../../../../src/nwb/types.js';
 import { ZARR } from '../../nwb/fixtures.js';
+import { QCH_BIN_LABELS, RPE_BIN_LABELS } from '../../../../src/science/bins.js';
 import { bodyBytes, parquetRows as rowsOf } from '../../../support/outputs.js';
+import { dictionaryPages } from '../../tables/parquet-dictionary.js';
 
 const SUBJECT = '717531';
 const DATE = '2024-08-07';
@@ -122,12 +124,12 @@ describe('grouped photometry plugin on the real Zarr session', () => {
     // The recording stops ~11 min before the last go cue: those trials have no baseline.
     expect(g1.baselineZ[724]).toBeNaN();
     expect(g1.baselineZ.filter(Number.isFinite).length).toBeGreaterThan(600);
-    // PSTH aggregates: left/right have events, ignores have no choice time (all-NaN trace).
+    // PSTH aggregates count the events averaged: the 672 finished trials less the 83 after the
+    // recording's end (no signal); ignores have no choice time, so nothing of theirs is averaged.
     const [left, right, ignore] = g1.psth.choice;
-    expect(left!.events + right!.events).toBe(672);
+    expect(left!.events + right!.events).toBe(589);
     expect(left!.mean).toHaveLength(201);
-    expect(ignore!.events).toBe(53);
-    expect(ignore!.mean.every(Number.isNaN)).toBe(true);
+    expect(ignore).toBeNull();
     expect(warnings.every((w) => w.startsWith(`${SUBJECT}_${DATE}: `))).toBe(true);
   });
 
@@ -161,7 +163,13 @@ describe('grouped photometry plugin on the real Zarr session', () => {
     ]);
     expect(new Set(fip.map((r) => r.event))).toEqual(new Set(['G_1_preprocessed', 'G_2_preprocessed']));
     const events = await parquetRows(byName(out.files, 'df_events.parquet'));
-    expect(typeof events[0].data).toBe('string');
+    expect(Object.keys(events[0])).toEqual(['timestamps', 'data', 'data_text', 'event', 'raw_timestamps', 'trial', 'ses_idx']);
+    expect(new Set(events.map((e) => e.data))).toEqual(new Set([1])); // this older file's data are all 1.0
+    expect(new Set(events.map((e) => e.data_text))).toEqual(new Set([null]));
+    // every session declares the same categories, in bin-edge order, whichever occur
+    expect(dictionaryPages(byName(out.files, 'df_trials.parquet')!.body, 'RPE-binned3')).toEqual([RPE_BIN_LABELS]);
+    expect(dictionaryPages(byName(out.files, 'df_trials.parquet')!.body, 'Qch-binned3')).toEqual([QCH_BIN_LABELS]);
+    expect(new Set(trials.map((t) => typeof t.left_reward_type))).toEqual(new Set(['string', 'object'])); // "1.0" or null
   });
 
   it('groups one session into tables, figures and a summary', async () => {
@@ -272,7 +280,7 @@ describe('grouped photometry plugin on the real Zarr session', () => {
       expect(p.trials.rpeEarned.every((x) => !(x > 0))).toBe(true);
       const g1 = p.channels.G_1;
       expect(g1.psth.reward[0]).toBeNull(); // rewarded
-      expect(g1.psth.reward[1]!.events).toBe(n);
+      expect(g1.psth.reward[1]!.events).toBe(589); // every finished trial with signal; ignored ones have none at choice
       // Q stays 0 without rewards: RPE = 0 on every finished trial, so no slope either side.
       expect(g1.slopes?.pos.slope).toBeNaN();
       expect(g1.slopes?.neg.n).toBe(0);
@@ -345,6 +353,10 @@ describe('grouped photometry plugin on the real Zarr session', () => {
       expect(() => run('{not json')).toThrow(AnalysisInputError);
       expect(() => run('[{"ses_idx": "717531_2024-08-07", "params": {"biasL": "high"}}]')).toThrow(/\/data\/fits.json: at \$\[0\]\.params\.biasL/);
       expect(() => run('[{"ses_idx": "717531_2024-08-07", "params": {"biasL": 0}}]')).toThrow(/parameters of QLearning_L2F1_CKfull_softmax missing: learn_rate_rew/);
+      // A misspelt n_trials would turn the trial-count check off: refused; other extras are kept.
+      expect(() => run('[{"ses_idx": "717531_2024-08-07", "params": {}, "n_trial": 10}]')).toThrow(/at \$\[0\]\.n_trial: unknown field; did you mean "n_trials"/);
+      expect(() => run('{"717531_2024-08-07": {"params": {}, "n_trails": 10}}')).toThrow(/at \$\.717531_2024-08-07\.n_trails: unknown field; did you mean "n_trials"/);
+      expect(() => run('[{"ses_idx": "717531_2024-08-07", "params": {"biasL": 0}, "model": "QLearning", "log_likelihood": -3}]')).toThrow(/missing: learn_rate_rew/);
       const baseline = groupedPhotometry.parameters.schema.parse({ ...spec, baseline_window_s: [-2, 0] });
       expect(() => groupedPhotometry.perSession.run(session, baseline, context())).toThrow(AnalysisInputError);
     });
