@@ -135,7 +135,7 @@ const summarise = (t: Timed[]) => {
 };
 
 const rows: string[][] = [];
-let perMinute = 0;
+let perMinute: number;
 let redispatchWorst = 0;
 try {
   // Spare mice: the reader rejects some generated sessions (see acceptedSessions).

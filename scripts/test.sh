@@ -15,6 +15,8 @@ bash scripts/ensure-node-deps.sh
 bash scripts/install-browser.sh
 bash scripts/services.sh up
 npx tsc -p tsconfig.json --noEmit
+# Lint as the Temporal samples do (eslint.config.js): floating promises, Node built-ins in workflows.
+npm run lint --silent
 # The tsc build runs too: dist/<folder>/<file> resolves package.json and the fixtures two folders
 # up, as src/ does.
 npm run build >/dev/null && node dist/cli.js analyses >/dev/null

@@ -33,3 +33,12 @@ export const integerAtLeast =
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`an integer >= ${min}`);
     return n;
   };
+
+/** The q-quantile (0..1) of xs, the nearest rank below (as bench:orchestration's p90). */
+export const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(q * (s.length - 1))];
+};
+
+/** "1.23×": a / b, for ratios near one (ratio() above rounds to one decimal); "–" when either is missing. */
+export const times = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '–');

@@ -316,7 +316,11 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       for (const [i, loc] of locations.entries()) {
         const refs = await found[i].catch(asInvalidInput);
         if (refs.length === 0) throw invalidInput(`no NWB session files (*.nwb) under ${loc}`, loc);
-        for (const r of refs) if (!seen.has(r.uri)) (seen.add(r.uri), sessions.push(r));
+        for (const r of refs) {
+          if (seen.has(r.uri)) continue;
+          seen.add(r.uri);
+          sessions.push(r);
+        }
       }
 
       // Resource files (fit_source) are read before the key is claimed: one that is not there is

@@ -50,7 +50,7 @@ export function externalAnalysis(m: ExternalManifest, file = '<manifest>'): AnyA
   try {
     base = z.fromJSONSchema(m.parameters_schema as Parameters<typeof z.fromJSONSchema>[0]);
   } catch (e) {
-    throw new TypeError(`${file}: parameters_schema cannot be used (${(e as Error).message}); export the manifest again`);
+    throw new TypeError(`${file}: parameters_schema cannot be used (${(e as Error).message}); export the manifest again`, { cause: e });
   }
   if (!(base instanceof z.ZodObject)) throw new TypeError(`${file}: parameters_schema must describe an object (a pydantic model)`);
   for (const reserved of ['analysis_name', 'analysis_tag']) {
@@ -100,7 +100,7 @@ export function loadExternalAnalyses(folders: readonly string[]): AnyAnalysis[] 
       try {
         data = JSON.parse(readFileSync(file, 'utf8'));
       } catch (e) {
-        throw new TypeError(`${file}: not valid JSON (${(e as Error).message}); export the manifest again`);
+        throw new TypeError(`${file}: not valid JSON (${(e as Error).message}); export the manifest again`, { cause: e });
       }
       const parsed = ExternalManifestSchema.safeParse(data);
       if (!parsed.success) {

@@ -50,7 +50,10 @@ function wrap(text: string, indent: string): string {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && indent.length + line.length + 1 + word.length > WIDTH) (lines.push(line), (line = ''));
+    if (line && indent.length + line.length + 1 + word.length > WIDTH) {
+      lines.push(line);
+      line = '';
+    }
     line = line ? `${line} ${word}` : word;
   }
   if (line) lines.push(line);

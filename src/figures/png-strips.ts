@@ -132,7 +132,10 @@ export function assemblePng(strips: readonly PngStrip[]): Uint8Array {
   const parts = pngParts(strips);
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 

@@ -734,7 +734,10 @@ export function layoutSvgBytes(layout: FigureLayout): Uint8Array {
   let at = 0;
   for (const p of pieces) {
     if (typeof p === 'string') at += encoder.encodeInto(p, out.subarray(at)).written;
-    else (out.set(p, at), (at += p.length));
+    else {
+      out.set(p, at);
+      at += p.length;
+    }
   }
   return out;
 }

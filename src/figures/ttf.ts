@@ -217,7 +217,10 @@ export function parseTtf(bytes: Uint8Array): TtfFont {
         const start = startAt >= 0 ? c[startAt] : mid(c[0], c[1 % c.length]);
         const from = startAt >= 0 ? startAt : 0;
         if (first) rel('m', start);
-        else (first = start), (cur = start);
+        else {
+          first = start;
+          cur = start;
+        }
         for (let k = 1; k <= c.length; k++) {
           const q = c[(from + k) % c.length];
           if (q.on) {

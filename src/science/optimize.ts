@@ -159,7 +159,7 @@ export function differentialEvolution(
   };
 
   const trial = new Float64Array(n);
-  let nit = 0;
+  let nit: number;
   let done = false;
   for (nit = 1; nit <= maxiter; nit++) {
     if (dither) scale = dither[0] + (dither[1] - dither[0]) * rng.uniform();
@@ -301,7 +301,7 @@ export function minimizeBox(
   const gn = new Float64Array(n);
   const s = new Float64Array(n);
   const y = new Float64Array(n);
-  let nit = 0;
+  let nit: number;
 
   for (nit = 0; nit < maxiter; nit++) {
     let changed = false;

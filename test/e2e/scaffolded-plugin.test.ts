@@ -125,7 +125,7 @@ describe(`a scaffolded plugin ("${NAME}") runs end to end from a copy of the rep
     expect(record.temporal.workflow_id).toBe(`${NAME}/${truth.subject_id}/${tag}/${key.slice(0, 20)}`);
     const description = await client.workflow.getHandle(record.temporal.workflow_id).describe();
     expect(description.type).toBe('analysisWorkflow');
-    let listed: string[] = [];
+    const listed: string[] = [];
     for (let i = 0; i < 40 && listed.length === 0; i++) {
       for await (const w of client.workflow.list({ query: `AnalysisName = "${NAME}" AND AnalysisTag = "${tag}" AND DedupKey = "${key}"` })) listed.push(w.workflowId);
       if (listed.length === 0) await new Promise((r) => setTimeout(r, 250)); // visibility is eventually consistent

@@ -440,7 +440,10 @@ function fipTable(channels: readonly ChannelResult[], sesIdx: string): ColumnTab
       const p = pos[ci];
       if (p < c.enrichment.tidy.sample.length) {
         const t = c.timestamps[c.enrichment.tidy.sample[p]];
-        if (t < bestT) (best = ci), (bestT = t);
+        if (t < bestT) {
+          best = ci;
+          bestT = t;
+        }
       }
     });
     const c = channels[best];

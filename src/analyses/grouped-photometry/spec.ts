@@ -72,12 +72,10 @@ export const GroupedPhotometrySpecSchema = z
         }),
         z.string().min(1).max(200),
       )
-      .refine((channels) => Object.keys(channels).length > 0, {
-        message: 'no channels given',
-        params: { fix: 'list at least one channel, e.g. {"G_1": "NAc dLight"}' },
-      })
+      // Required, as in the lab's model (no default): a forgotten map on a photometry mouse would
+      // otherwise give behaviour outputs only, silently. {} is a deliberate "no photometry".
       .describe(
-        'Photometry channels to analyse: channel name -> brain location / indicator, e.g. {"G_1": "NAc dLight", "R_1": "VTA rAAV"}.',
+        'Photometry channels to analyse: channel name -> brain location / indicator, e.g. {"G_1": "NAc dLight", "R_1": "VTA rAAV"}; {} for a mouse without photometry (behaviour outputs only: per-session df_trials and df_events, the behaviour figure, the sessions table; rpe_slope has no rows).',
       ),
     plot_types: z
       .union([PlotType, z.array(PlotType).min(1)])
@@ -88,7 +86,7 @@ export const GroupedPhotometrySpecSchema = z
         return PLOT_TYPES.filter((t) => chosen.has(t));
       })
       .describe(
-        'Per-mouse figures to draw: "avg_lastN_sess" (average of the last N sessions), "all_sess" (one row per session), "weekly" (slope over time and weekly rows). One name or a list.',
+        'Per-mouse figures to draw: "avg_lastN_sess" (average of the last N sessions), "all_sess" (one row per session), "weekly" (slope over time and weekly rows). One name or a list. These figures are per channel: none with "channels": {} (the behaviour figure is always drawn). With only "avg_lastN_sess", the whole run covers the last last_N_sess sessions.',
       ),
     last_N_sess: z
       .int()

@@ -150,7 +150,7 @@ export function tail(file: string, lines = 30): string {
 /** Kills (SIGKILL, by process group) every suite process still alive: teardown after a failure. */
 export function killLeftovers(pidsFile: string): number {
   let killed = 0;
-  let pids: number[] = [];
+  let pids: number[];
   try {
     pids = readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean).map(Number);
   } catch {

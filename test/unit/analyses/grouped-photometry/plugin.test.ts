@@ -5,12 +5,14 @@ import { decodePartial, encodePartial } from '../../../../src/analyses/codec.js'
 import { AnalysisInputError, type AnalysisContext, type OutputFile, type SessionOutput } from '../../../../src/analyses/define.js';
 import { groupedPhotometry } from '../../../../src/analyses/grouped-photometry/index.js';
 import type { SessionPartial } from '../../../../src/analyses/grouped-photometry/session.js';
+import type { GroupedPhotometrySpec } from '../../../../src/analyses/grouped-photometry/spec.js';
 import { openNwb } from '../../../../src/nwb/open.js';
 import { readSession, type LoadedSession, type TimeSeries } from '../../../../src/nwb/session.js';
 import type { Column } from '../../../../src/nwb/types.js';
-import { ZARR } from '../../nwb/fixtures.js';
+import { HDF5_A, HDF5_B, ZARR } from '../../nwb/fixtures.js';
 import { QCH_BIN_LABELS, RPE_BIN_LABELS } from '../../../../src/science/bins.js';
-import { bodyBytes, parquetRows as rowsOf } from '../../../support/outputs.js';
+import { parquetMetadata } from 'hyparquet';
+import { bodyBytes, fileBuffer, parquetRows as rowsOf } from '../../../support/outputs.js';
 import { dictionaryPages } from '../../tables/parquet-dictionary.js';
 
 const SUBJECT = '717531';
@@ -361,4 +363,70 @@ describe('grouped photometry plugin on the real Zarr session', () => {
       expect(() => groupedPhotometry.perSession.run(session, baseline, context())).toThrow(AnalysisInputError);
     });
   });
+});
+
+// Issue 25 item 12: a mouse without photometry (the real 697062 sessions) with `channels: {}`.
+describe('grouped photometry plugin with no channels (behaviour only, real 697062 HDF5 sessions)', () => {
+  let behaviourOnly: GroupedPhotometrySpec;
+  const sessions: SessionOutput<SessionPartial>[] = [];
+  const warnings: string[] = [];
+
+  beforeAll(async () => {
+    // Every plot type asked for: the PSTH ones are per channel, so none is drawn (and none refused).
+    behaviourOnly = groupedPhotometry.parameters.schema.parse({ channels: {}, plot_types: ['avg_lastN_sess', 'all_sess', 'weekly'] });
+    for (const file of [HDF5_A, HDF5_B]) {
+      const ctx = { ...context(), subjectId: '697062' };
+      sessions.push(groupedPhotometry.perSession.run(await readSession(await openNwb(file), groupedPhotometry.sessionRequest(behaviourOnly)), behaviourOnly, ctx));
+      warnings.push(...ctx.warnings);
+    }
+  }, 60_000);
+
+  it('asks the loader for no photometry series and warns about no channel', () => {
+    expect(groupedPhotometry.sessionRequest(behaviourOnly).channels).toEqual([]);
+    expect(warnings.filter((w) => /channel|photometry/i.test(w))).toEqual([]);
+  });
+
+  it('writes df_trials and df_events per session, with the behaviour and model columns', async () => {
+    for (const s of sessions) {
+      expect(s.partial.channels).toEqual({});
+      expect(s.partial.missingChannels).toEqual([]);
+      expect(s.files?.map((f) => f.name)).toEqual([`sessions/${s.partial.sesIdx}/df_trials.parquet`, `sessions/${s.partial.sesIdx}/df_events.parquet`]);
+      const trials = await parquetRows(byName(s.files, 'df_trials.parquet'));
+      expect(trials).toHaveLength(s.partial.totalTrials);
+      for (const c of ['Q_chosen', 'RPE_earned', 'RPE-binned3', 'num_reward_past', 'response_time']) expect(trials[0], c).toHaveProperty(c);
+      expect(Object.keys(trials[0]).filter((c) => c.startsWith('data_') || c.startsWith('avg_') || c.startsWith('goCue_start_time_next'))).toEqual([]);
+    }
+  });
+
+  it('groups into the sessions table, the behaviour figure, an empty rpe_slope with its columns, and a summary', async () => {
+    const ctx = { ...context(), subjectId: '697062' };
+    const g = await groupedPhotometry.group(
+      sessions.map((s, i) => ({ uri: `s${i}.nwb`, partial: s.partial })),
+      behaviourOnly,
+      ctx,
+    );
+    expect(ctx.warnings).toEqual([]);
+    expect(g.files.map((f) => f.name)).toEqual([
+      'rpe_slope.csv', 'rpe_slope.parquet', 'sessions.csv', 'sessions.parquet',
+      'figures/behavior_697062.svg', 'figures/behavior_697062.png', 'summary.json',
+    ]);
+    expect(g.summary.figures).toEqual(['behavior_697062']);
+    expect(g.summary.channels).toEqual([]);
+    expect(g.summary.slopes).toEqual([]);
+    expect(g.summary.counts).toMatchObject({ sessions_used: 2, sessions_with_photometry: 0, slope_rows: 0 });
+    expect(g.summary.sessions.map((s) => s.channels)).toEqual([[], []]);
+    expect(groupedPhotometry.summary.parse(g.summary)).toEqual(g.summary);
+    // rpe_slope: no rows, the declared columns and types (pandas reads it as an empty frame with them).
+    expect(String(byName(g.files, 'rpe_slope.csv')!.body)).toBe(',subject_id,date,channel,slope (RPE >= 0),slope (RPE < 0)\n');
+    const slopes = byName(g.files, 'rpe_slope.parquet')!.body;
+    const meta = parquetMetadata(fileBuffer(slopes));
+    expect(Number(meta.num_rows)).toBe(0);
+    expect(meta.schema.slice(1).map((c) => c.name)).toEqual(['subject_id', 'date', 'channel', 'slope (RPE >= 0)', 'slope (RPE < 0)']);
+    expect(await rowsOf(slopes)).toEqual([]);
+    const table = await parquetRows(byName(g.files, 'sessions.parquet'));
+    expect(table.map((r) => [r.ses_idx, r.channels])).toEqual([
+      ['697062_2023-11-14', ''],
+      ['697062_2023-11-15', ''],
+    ]);
+  }, 60_000);
 });

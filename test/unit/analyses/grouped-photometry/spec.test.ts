@@ -89,7 +89,7 @@ describe('grouped photometry specification', () => {
     expect(failure({ channels, [field]: [0, 1, 2] }).jsonPath).toBe(`$.analysis_parameter.${field}`);
   });
 
-  it('checks channel names and requires at least one channel', () => {
+  it('checks channel names; channels must be given, and may be empty', () => {
     for (const name of ['G_1', 'R_12', 'Iso_0', 'G_1_dff-bright_mc-iso-IRLS', 'G_2_preprocessed']) {
       expect(resolve({ channels: { [name]: 'x' } }).parameters.channels).toEqual({ [name]: 'x' });
     }
@@ -98,11 +98,23 @@ describe('grouped photometry specification', () => {
       expect(e.jsonPath, name).toBe(`$.analysis_parameter.channels.${name}`);
       expect(e.problem).toMatch(/channel names are G_<n>, R_<n> or Iso_<n>/);
     }
-    expect(failure({ channels: {} }).problem).toBe('no channels given');
+    // Issue 25 item 12: {} is a mouse without photometry (behaviour outputs only).
+    expect(resolve({ channels: {} }).parameters.channels).toEqual({});
     expect(failure({ channels: { G_1: '' } }).jsonPath).toBe('$.analysis_parameter.channels.G_1');
     const missing = failure({});
     expect(missing.jsonPath).toBe('$.analysis_parameter.channels');
     expect(missing.problem).toMatch(/required field "channels" is missing/);
+  });
+
+  it('accepts every plot type with no channels (PSTH figures are per channel: none are drawn)', () => {
+    const { parameters, warnings } = resolve({ channels: {}, plot_types: ['avg_lastN_sess', 'all_sess', 'weekly'] });
+    expect(parameters.plot_types).toEqual(['avg_lastN_sess', 'all_sess', 'weekly']);
+    expect(warnings).toEqual([]);
+    // --help and the JSON Schema say what {} means, and the example of a missing parameters file stays a real channel map.
+    const described = GroupedPhotometrySpecSchema.shape.channels.description ?? '';
+    expect(described).toMatch(/\{\} for a mouse without photometry/);
+    expect(described).toMatch(/e\.g\. \{"G_1": "NAc dLight", "R_1": "VTA rAAV"\}/);
+    expect(GroupedPhotometrySpecSchema.shape.plot_types.description).toMatch(/none with "channels": \{\}/);
   });
 
   it('checks the model, its source and seed', () => {
