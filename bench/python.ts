@@ -15,18 +15,18 @@
 //    worker's own code (bench/python/parts.py) and the TypeScript counterparts timed here.
 // 2. Wall time of a Python analysis vs a TypeScript one on the same mouse, cold (fresh S3 copies
 //    of the sessions, fresh results prefix: no partial or download cache): example-py vs
-//    foraging-summary on 697062 (two real sessions) and a generated --sessions mouse. The
-//    comparison the issue asks for (grouped-analysis-py vs grouped-analysis) waits for
-//    grouped-analysis-py. Not a test.
+//    foraging-summary on 697062 (two real sessions) and a generated --sessions mouse (different
+//    work), and the same analysis in both languages: grouped-analysis-py (the lab's packages) vs
+//    grouped-analysis on the real Zarr session 717531, given the same fit_source. Not a test.
 import '../test/support/load-services-env.js';
 import './lib/bench-manifests.js';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { constants as perfConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { CopyObjectCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { activityInfo } from '@temporalio/activity';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -72,6 +72,12 @@ const REAL_MOUSE = ['697062_2023-11-14_11-12-44.nwb', '697062_2023-11-15_10-02-0
 const NOOP = 'noop-py';
 const EXAMPLE = 'example-py';
 const TS_ANALYSIS = 'foraging-summary';
+// The issue's comparison: the lab's grouped analysis in Python vs the TypeScript plugin, both given
+// the same fitted model (the lab's fitter is slow) on the real Zarr session with photometry.
+const LAB = 'grouped-analysis-py';
+const TS_GROUPED = 'grouped-analysis';
+const GROUPED_PARAMETERS = { channels: { G_1: 'fiber 1', G_2: 'fiber 2' }, preprocessing: 'preprocessed', fit_source: join(FIXTURES, '..', 'fits', 'real-nwb-qlearning.json') };
+const ZARR_MOUSE = [join(FIXTURES, 'behavior_717531_2024-08-07_09-01-02.nwb')];
 const ANALYSIS_STEPS = ['analyzeSession', 'computeGroup'];
 const ACTIVITY_TYPES = ['resolveInputs', 'analyzeSession', 'computeGroup', 'publishResults', 'writeRecord'];
 const sec = (x: number) => (Number.isFinite(x) ? seconds(x) : '–');
@@ -225,7 +231,7 @@ const gcIn = (workflowId: string, type: string, forced: boolean) => {
 };
 
 const client = await connectClient(config.temporal);
-const python = new PythonWorkerProcess(env, [getAnalysis(NOOP).servedBy!.entry, getAnalysis(EXAMPLE).servedBy!.entry], join(dir, 'python-worker.log'));
+const python = new PythonWorkerProcess(env, [NOOP, EXAMPLE, LAB].map((n) => getAnalysis(n).servedBy!.entry), join(dir, 'python-worker.log'));
 const pyStartedAt = performance.now();
 let pyStartMs = 0;
 let worker: Worker | undefined;
@@ -254,15 +260,21 @@ async function startWorkers(): Promise<void> {
 }
 
 // ---- inputs: each case's sessions are fresh S3 copies (new URIs: no cache of either side helps) ----
-const sources = new Map<string, string>(); // local file -> its key in the bucket
-async function upload(file: string): Promise<string> {
-  let key = sources.get(file);
-  if (!key) {
-    key = `${root}/inputs/_src/${sources.size}/${basename(file)}`;
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
-    sources.set(file, key);
+// A session is a file (HDF5) or a folder of objects (Zarr): uploaded once, as its objects' keys
+// relative to the session (a file: its own name).
+const sources = new Map<string, { prefix: string; parts: string[] }>();
+async function upload(file: string): Promise<{ prefix: string; parts: string[] }> {
+  let src = sources.get(file);
+  if (!src) {
+    const prefix = `${root}/inputs/_src/${sources.size}`;
+    const entries = await readdir(file, { recursive: true, withFileTypes: true }).catch(() => null);
+    const parts = entries === null ? [basename(file)] : entries.filter((e) => e.isFile()).map((e) => `${basename(file)}/${relative(file, join(e.parentPath, e.name)).split(sep).join('/')}`);
+    const putting = limiter(16);
+    await Promise.all(parts.map((part) => putting(async () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${part}`, Body: await readFile(join(dirname(file), part)) })))));
+    src = { prefix, parts };
+    sources.set(file, src);
   }
-  return key;
+  return src;
 }
 /** Copies the files to `<case>/behavior_<...>/<file>`; returns the job's locations (one folder per session). */
 async function freshCopies(caseName: string, files: string[]): Promise<string[]> {
@@ -270,7 +282,9 @@ async function freshCopies(caseName: string, files: string[]): Promise<string[]>
     files.map(async (file) => {
       const name = basename(file);
       const folder = `${root}/inputs/${caseName}/${name.startsWith('behavior_') ? name.replace(/\.nwb$/, '') : `behavior_${name.replace(/\.nwb$/, '')}`}`;
-      await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: `${folder}/${name}`, CopySource: `${bucket}/${await upload(file)}` }));
+      const src = await upload(file);
+      const copying = limiter(16);
+      await Promise.all(src.parts.map((part) => copying(() => s3.send(new CopyObjectCommand({ Bucket: bucket, Key: `${folder}/${part}`, CopySource: `${bucket}/${src.prefix}/${part}` })))));
       return `s3://${bucket}/${folder}`;
     }),
   );
@@ -468,15 +482,22 @@ try {
   const { accepted, rejected } = await acceptedSessions(generated.files);
   if (rejected.length) notes.push(`generated mouse ${generated.truth.subject_id}: ${rejected.length} of ${generated.files.length} sessions rejected by the reader, left out (${rejected[0].reason})`);
   const mice = [
-    { label: '697062 (real)', subject: '697062', files: REAL_MOUSE },
-    { label: `${generated.truth.subject_id} (generated)`, subject: generated.truth.subject_id, files: accepted },
+    { label: '697062 (real)', subject: '697062', files: REAL_MOUSE, py: { analysis_name: EXAMPLE }, ts: { analysis_name: TS_ANALYSIS } },
+    { label: `${generated.truth.subject_id} (generated)`, subject: generated.truth.subject_id, files: accepted, py: { analysis_name: EXAMPLE }, ts: { analysis_name: TS_ANALYSIS } },
+    {
+      label: `717531 (real Zarr): ${LAB} vs ${TS_GROUPED}`,
+      subject: '717531',
+      files: ZARR_MOUSE,
+      py: { analysis_name: LAB, ...GROUPED_PARAMETERS },
+      ts: { analysis_name: TS_GROUPED, ...GROUPED_PARAMETERS },
+    },
   ];
   for (const [m, mouse] of mice.entries()) {
     const sides = { py: [] as Run[], ts: [] as Run[] };
     for (let r = 0; r < o.repeats; r++) {
       for (const side of r % 2 ? (['ts', 'py'] as const) : (['py', 'ts'] as const)) {
         const locations = await freshCopies(`wall-${m}-${side}-${r}`, mouse.files);
-        sides[side].push(await runOne(await plan(mouse.subject, locations, { analysis_name: side === 'py' ? EXAMPLE : TS_ANALYSIS })));
+        sides[side].push(await runOne(await plan(mouse.subject, locations, mouse[side])));
       }
     }
     const of = (f: (r: Run) => number) => [median(sides.py.map(f)), median(sides.ts.map(f))] as const;
@@ -548,9 +569,9 @@ table(['activity', 'runs on', 'queue Py', 'queue TS', 'Py/TS', 'exec Py', 'exec 
 console.log(`\nWhere the analysis steps' time goes, medians (parts: ${o.parts} repetitions each, the workers' own code, same stores)\n`);
 table(['part', 'Python', 'TypeScript', 'note'], partsRows.map((r) => [r[0], r[1], r[2], r[3]]), 1);
 console.log(`\n2. Wall time on the same mouse, cold (fresh S3 copies, fresh results prefix), median of ${o.repeats} run(s) per side, sides alternating`);
-console.log(`   Python: ${EXAMPLE} (job mode: trials table, sessions.csv, one matplotlib figure); TypeScript: ${TS_ANALYSIS} (per-session efficiency; parquet, CSV, SVG + PNG figure)`);
-console.log('   grouped-analysis-py vs grouped-analysis (the issue\'s comparison): PENDING, grouped-analysis-py does not exist yet; these analyses do different work.\n');
-table(['mouse', 'measure', `Python ${EXAMPLE}`, `TS ${TS_ANALYSIS}`, 'Py/TS'], rows2);
+console.log(`   697062 and the generated mouse: Python ${EXAMPLE} (job mode: trials table, sessions.csv, one matplotlib figure) vs TypeScript ${TS_ANALYSIS} (per-session efficiency; parquet, CSV, SVG + PNG figure): different work`);
+console.log(`   717531: the same analysis in both languages, ${LAB} (the lab's packages) vs ${TS_GROUPED}, both given the same fit_source (no fitting)\n`);
+table(['mouse', 'measure', 'Python', 'TypeScript', 'Py/TS'], rows2);
 console.log('');
 for (const n of notes) console.log(`- ${n}`);
 console.log(`- ${cleanupNote}; total ${seconds(performance.now() - t0)}`);

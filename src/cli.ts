@@ -2,40 +2,42 @@
 //   start     the main job on the embedded default (npm start)
 //   dispatch  start one workflow per (mouse, parameter set) from job files
 //   worker    run a worker
+// Modules that only some commands need (the Temporal SDK, the analyses with their figure and
+// Parquet code, h5wasm for the sample data, the store drivers) are imported when one of those
+// commands runs: `results ...` loads none of them and answers in a fraction of a second.
 import { hash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { planDispatch, startPlanned, type DispatchRow } from './client/dispatch.js';
-import { followRuns, type FollowedRun } from './client/progress.js';
-import { prepareSamples } from './demo/samples.js';
-import { ANALYSES } from './analyses/registry.js';
-import { PythonWorkerProcess } from './client/python-worker.js';
-import { registerAnalysesCommand } from './analyses/help.js';
+import type { DispatchRow } from './client/dispatch.js';
+import type { FollowedRun } from './client/progress.js';
+import type { PythonWorkerProcess } from './client/python-worker.js';
 import { dispatchTable, runsTable, textTable } from './client/format.js';
-import { registerJobsCommand } from './client/jobs-command.js';
 import { registerResultsCommand } from './client/results-command.js';
-import { writeBatchIndex } from './report/batch-index.js';
-import { createRuntime } from './runtime.js';
 import { ValidationError } from './schemas/errors.js';
 import { servicesEnv, withServicesEnv } from './services-env.js';
-import { connectClient, connectWorker } from './temporal/connection.js';
-import { createWorker } from './temporal/worker-factory.js';
+import { installSdkLogging } from './temporal/sdk-log.js';
 import { codeVersion } from './version.js';
-import { runWorker } from './worker.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** What dispatching needs (the Temporal client, the analyses, the stores), loaded on first use. */
+async function dispatching() {
+  const [{ planDispatch, startPlanned }, { followRuns }, { createRuntime }, { connectClient, connectWorker }] = await Promise.all([
+    import('./client/dispatch.js'),
+    import('./client/progress.js'),
+    import('./runtime.js'),
+    import('./temporal/connection.js'),
+  ]);
+  return { planDispatch, startPlanned, followRuns, createRuntime, connectClient, connectWorker };
+}
 
 function uiLink(config: Config, query: string): string | undefined {
   const base = config.temporal.uiUrl;
   return base ? `${base}/namespaces/${config.temporal.namespace}/workflows?query=${encodeURIComponent(query)}` : undefined;
 }
-
-// The worker's own INFO lines (bundle build, state changes) would bury the progress display.
-Runtime.install({ logger: new DefaultLogger(process.env.GA_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
 
 const program = new Command().name('grouped-analysis').description('Per-mouse grouped analyses of the dynamic foraging task on Temporal.');
 
@@ -64,12 +66,25 @@ program
       GA_PY_TASK_QUEUE: `${queue}-py`,
     };
     const config = loadConfig(env);
+    // The SDK's own lines (worker state, slow workflow tasks, ...) go to results/worker.log, not
+    // between the tables: one line at the end says what is there (GA_LOG_LEVEL=debug shows them).
+    const sdkLog = await installSdkLogging({ file: join(results, 'worker.log'), env });
+    const [{ planDispatch, startPlanned, followRuns, createRuntime, connectClient, connectWorker }, { prepareSamples }, { ANALYSES }, { PythonWorkerProcess }, { createWorker }, { writeResultsIndex }] =
+      await Promise.all([
+        dispatching(),
+        import('./demo/samples.js'),
+        import('./analyses/registry.js'),
+        import('./client/python-worker.js'),
+        import('./temporal/worker-factory.js'),
+        import('./report/batch-index.js'),
+      ]);
     console.log('Preparing sample data (generated once, then cached) ...');
-    const batches = await prepareSamples(repoRoot, join(repoRoot, '.cache', 'sample-data'), join(results, 'jobs'), tag);
+    const { batches, notRun } = await prepareSamples(repoRoot, join(repoRoot, '.cache', 'sample-data'), join(results, 'jobs'), tag);
     const runtime = await createRuntime(config, env);
     const client = await connectClient(config.temporal);
+    const workerConnection = await connectWorker(config.temporal);
     const worker = await createWorker({
-      connection: await connectWorker(config.temporal),
+      connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       activities: runtime.activities,
@@ -100,7 +115,8 @@ program
       const records = (await runtime.records.getMany(rows.map((r) => r.dedupKey!))).sort((a, b) =>
         a.subject_id === b.subject_id ? a.analysis.name.localeCompare(b.analysis.name) : a.subject_id.localeCompare(b.subject_id),
       );
-      await writeBatchIndex(runtime.deps.results, records, { title: `Sample batch (tag ${tag})` });
+      // The index shows this batch and links every batch of ./results (former tags and code versions).
+      const { batches: all } = await writeResultsIndex(runtime.deps.results, await runtime.records.find({}), { current: records, title: `Sample batch (tag ${tag})`, notRun });
       console.log('\nSummary');
       const ran = new Map(summary.map((s: FollowedRun) => [s.row.dedupKey, s]));
       console.log(
@@ -112,9 +128,13 @@ program
           }),
         ]),
       );
-      console.log(`\nReports: ${join(results, 'outputs', 'index.html')}`);
+      for (const n of notRun) console.log(`Not run: ${n.subject} × ${n.analysis}: ${n.reason}`);
+      const others = all.length - 1;
+      console.log(`\nReports: ${join(results, 'outputs', 'index.html')}${others > 0 ? ` (this batch, and links to the ${others} other ${others === 1 ? 'batch' : 'batches'} in ./results)` : ''}`);
       const link = uiLink(config, `BatchTag="${batchTag}"`);
       if (link) console.log(`\nTemporal UI (this batch): ${link}`);
+      const notice = sdkLog.notice();
+      if (notice) console.log(notice.replace(`${repoRoot}/`, ''));
       console.log(`Done in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
       if (summary.some((s) => s.error)) process.exitCode = 1;
     } finally {
@@ -123,6 +143,10 @@ program
     }
     await runtime.close();
     await client.connection.close();
+    // The last native connection: the SDK's runtime shuts down with it (while it runs, the log
+    // forwarding and its signal handlers keep the process alive).
+    await workerConnection.close();
+    sdkLog.close();
   });
 
 program
@@ -138,6 +162,7 @@ program
   .action(async (jobs: string[], o: { parameters?: string; analysis?: string; dryRun?: boolean; wait?: boolean; batchTag?: string; allowUnknownFields?: boolean }) => {
     const env = withServicesEnv();
     const config = loadConfig(env);
+    const { planDispatch, startPlanned, followRuns, createRuntime, connectClient } = await dispatching();
     const planned = await planDispatch({ jobs, parametersFile: o.parameters, analysis: o.analysis, codeVersion: codeVersion(env), batchTag: o.batchTag, sessionParallelism: config.concurrency.sessionParallelism, inputBuckets: config.inputBuckets, pythonTaskQueue: config.temporal.pythonTaskQueue, allowUnknownFields: o.allowUnknownFields });
     for (const w of new Set(planned.flatMap((p) => p.warnings))) console.error(`warning: ${w}`);
     if (o.dryRun) {
@@ -160,11 +185,22 @@ program
 program
   .command('worker')
   .description('Run a worker for the configured task queue until SIGINT/SIGTERM.')
-  .action(async () => runWorker(withServicesEnv()));
+  .action(async () => {
+    const env = withServicesEnv();
+    // A worker in the foreground: the SDK's warnings and errors on stderr, plain text.
+    await installSdkLogging({ env });
+    await (await import('./worker.js')).runWorker(env);
+  });
 
-registerResultsCommand(program, () => withServicesEnv());
-registerJobsCommand(program, () => withServicesEnv());
-registerAnalysesCommand(program);
+registerResultsCommand(program, () => withServicesEnv(), { localResultsDir: join(repoRoot, 'results') });
+// `jobs` and `analyses` (also listed by `dispatch --help`) are registered from modules that load
+// every analysis and the Temporal SDK: for any command but `results`, which needs neither.
+const asked = process.argv.slice(2).find((a) => !a.startsWith('-'));
+if (asked !== 'results') {
+  const [{ registerJobsCommand }, { registerAnalysesCommand }] = await Promise.all([import('./client/jobs-command.js'), import('./analyses/help.js')]);
+  registerJobsCommand(program, () => withServicesEnv());
+  registerAnalysesCommand(program);
+}
 
 program.parseAsync().catch((e: unknown) => {
   // Bad input and configuration: the message names the file/variable and the fix.

@@ -11,6 +11,7 @@ import { createRuntime } from './runtime.js';
 import { servicesEnvFile, withServicesEnv } from './services-env.js';
 import { connectWorker } from './temporal/connection.js';
 import { checkNamespace } from './temporal/namespace-check.js';
+import { installSdkLogging } from './temporal/sdk-log.js';
 import { createWorker } from './temporal/worker-factory.js';
 import { workerStartedMessage } from './temporal/worker-started.js';
 
@@ -50,7 +51,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = withServicesEnv()): Pro
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runWorker(withServicesEnv(process.env)).catch((e: unknown) => {
+  const env = withServicesEnv(process.env);
+  // The SDK's warnings and errors on stderr as plain text, as `npm run cli -- worker` has them.
+  installSdkLogging({ env }).then(() => runWorker(env)).catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(e instanceof ConfigError ? 2 : 1);
   });

@@ -1,10 +1,14 @@
 // `grouped-analysis results list|show|get|status`: the result queries on the command line.
-import { resolve } from 'node:path';
+// Loads no more than it needs (the record store's driver only when configured): a query answers
+// in a fraction of a second.
+import { existsSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { textTable } from './format.js';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import type { ProcessingRecord } from '../schemas/record.js';
 import { objectStoreFor, recordStoreFor } from '../stores/from-config.js';
+import { LocalRecordStore } from '../stores/local-records.js';
 import type { RecordStore } from '../stores/record-store.js';
 import { formatBytes, formatDateTime } from '../report/format.js';
 import {
@@ -12,10 +16,12 @@ import {
   embeddedStoresEnv,
   findRecord,
   listRecords,
+  recordQuery,
   ResultsError,
   statusCounts,
   type RecordFilters,
 } from './results.js';
+import { outputsBreakdown, recordSummary } from './results-summary.js';
 
 interface StoreOptions {
   local?: boolean;
@@ -47,11 +53,41 @@ function filtersOf(o: FilterOptions): RecordFilters {
   return Object.fromEntries(Object.entries({ subject, analysis, tag, codeVersion, status, since, until }).filter(([, v]) => v !== undefined));
 }
 
-/** `results` and its subcommands; `env` supplies the configuration (the CLI adds the services' env file). */
-export function registerResultsCommand(program: Command, env: () => NodeJS.ProcessEnv = () => process.env): Command {
+/** A folder as the user would type it: `./results` under the working folder, else absolute. */
+function shownDir(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel === '' ? '.' : rel.startsWith('..') || rel.startsWith(sep) ? dir : `.${sep}${rel}`;
+}
+
+/**
+ * `results` and its subcommands; `env` supplies the configuration (the CLI adds the services' env
+ * file); `localResultsDir` is the embedded default's results folder that `--local` reads (npm
+ * start's ./results), and that a query of the configured stores finding nothing points to.
+ */
+export function registerResultsCommand(program: Command, env: () => NodeJS.ProcessEnv = () => process.env, options: { localResultsDir?: string } = {}): Command {
+  const localResults = resolve(options.localResultsDir ?? 'results');
   const configFor = (o: StoreOptions) => {
-    const dir = o.localDir ?? (o.local ? 'results' : undefined);
+    const dir = o.localDir ?? (o.local ? localResults : undefined);
     return loadConfig({ ...env(), ...(dir === undefined ? {} : embeddedStoresEnv(resolve(dir))) });
+  };
+
+  // Nothing found in the configured stores: local results of npm start would be, with --local.
+  const localRecords = (o: StoreOptions) =>
+    o.local || o.localDir !== undefined || !existsSync(join(localResults, 'records')) ? undefined : new LocalRecordStore<ProcessingRecord>(join(localResults, 'records'));
+  const localHint = async (o: FilterOptions, records: RecordStore<ProcessingRecord>): Promise<string | undefined> => {
+    const local = localRecords(o);
+    const n = local ? await local.count(recordQuery(filtersOf(o))) : 0;
+    return n ? `no runs in ${records.description}; ${n} local ${n === 1 ? 'run' : 'runs'} in ${shownDir(localResults)}: add --local` : undefined;
+  };
+  // A key not in the configured store may be in the local one.
+  const findWithHint = async (records: RecordStore<ProcessingRecord>, key: string, o: StoreOptions): Promise<ProcessingRecord> => {
+    try {
+      return await findRecord(records, key);
+    } catch (e) {
+      const local = e instanceof ResultsError && /^no record/.test(e.message) ? localRecords(o) : undefined;
+      if (local && (await findRecord(local, key).catch(() => undefined))) throw new ResultsError(`${e instanceof Error ? e.message : e}; it is in ${shownDir(localResults)}: add --local`);
+      throw e;
+    }
   };
 
   // Opens the record store, runs `fn`, closes the store; a ResultsError becomes a message and exit code 2.
@@ -94,13 +130,19 @@ export function registerResultsCommand(program: Command, env: () => NodeJS.Proce
           ]),
         );
         console.log(found.length < total ? `${found.length} of ${total} runs (raise --limit for more)` : `${total} runs`);
+        const hint = total === 0 ? await localHint(o, records) : undefined;
+        if (hint) console.log(hint);
       }),
     );
 
-  withStoreOption(results.command('show').description('Print the processing record of a run (JSON).'))
+  withStoreOption(results.command('show').description('Summarise the processing record of a run: status, error, inputs, outputs, report, timings (--json: the record).'))
     .argument('<key>', 'dedup key, or a unique prefix of at least 8 hex digits')
-    .action(async (key: string, o: StoreOptions) =>
-      withRecords(o, async (records) => console.log(JSON.stringify(await findRecord(records, key), null, 2))),
+    .option('--json', 'print the processing record itself (JSON)')
+    .action(async (key: string, o: StoreOptions & { json?: boolean }) =>
+      withRecords(o, async (records) => {
+        const record = await findWithHint(records, key, o);
+        console.log(o.json ? JSON.stringify(record, null, 2) : recordSummary(record));
+      }),
     );
 
   withStoreOption(results.command('get').description("Download a run's outputs and verify each one's size and sha256 against the record."))
@@ -109,14 +151,16 @@ export function registerResultsCommand(program: Command, env: () => NodeJS.Proce
     .option('--json', 'print the outcome per file as JSON')
     .action(async (key: string, o: StoreOptions & { out: string; json?: boolean }) =>
       withRecords(o, async (records, config) => {
-        const record = await findRecord(records, key);
+        const record = await findWithHint(records, key, o);
         const outcomes = await downloadOutputs(record, await objectStoreFor(config), resolve(o.out));
         const bad = outcomes.filter((x) => x.status !== 'ok');
         if (o.json) console.log(JSON.stringify(outcomes, null, 2));
         else {
           for (const x of bad) console.error(`${x.status}: ${x.name} (${x.detail}); not written`);
           const bytes = outcomes.filter((x) => x.status === 'ok').reduce((s, x) => s + x.size, 0);
-          console.log(`${outcomes.length - bad.length} of ${outcomes.length} outputs of ${record.subject_id} / ${record.analysis.name} (${formatBytes(bytes)}) written to ${resolve(o.out)}${bad.length ? '' : '; every size and sha256 matches the record'}`);
+          console.log(
+            `${outcomes.length - bad.length} of ${outcomes.length} outputs of ${record.subject_id} / ${record.analysis.name} (${formatBytes(bytes)}; ${outputsBreakdown(record)}) written to ${resolve(o.out)}${bad.length ? '' : '; every size and sha256 matches the record'}`,
+          );
         }
         if (bad.length) process.exitCode = 1;
       }),
@@ -128,6 +172,8 @@ export function registerResultsCommand(program: Command, env: () => NodeJS.Proce
       if (o.json) return console.log(JSON.stringify(counts, null, 2));
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       console.log(textTable([['status', 'runs'], ...Object.entries(counts).map(([s, n]) => [s, String(n)]), ['total', String(total)]]));
+      const hint = total === 0 ? await localHint(o, records) : undefined;
+      if (hint) console.log(hint);
     }),
   );
   return results;

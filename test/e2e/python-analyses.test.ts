@@ -30,6 +30,8 @@ type E2E = Awaited<ReturnType<typeof startE2E>>;
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const HDF5 = ['697062_2023-11-14_11-12-44', '697062_2023-11-15_10-02-05'];
 const EXAMPLE = 'example-py';
+const LAB = 'grouped-analysis-py';
+const ZARR = 'behavior_717531_2024-08-07_09-01-02';
 const PROBE = 'e2e-probe-py';
 
 describe('Python analyses on a Python worker, through the TypeScript workflow', () => {
@@ -49,7 +51,7 @@ describe('Python analyses on a Python worker, through the TypeScript workflow', 
     dir = await mkdtemp(join(tmpdir(), 'ga-e2e-py-'));
     py = new PythonWorkerProcess(
       { ...process.env, GA_PY_TASK_QUEUE: pyQueue, PYTHONPATH: join(FIXTURES, 'python') },
-      [getAnalysis(EXAMPLE).servedBy!.entry, getAnalysis(PROBE).servedBy!.entry],
+      [EXAMPLE, LAB, PROBE].map((name) => getAnalysis(name).servedBy!.entry),
       join(dir, 'python-worker.log'),
     );
     await py.start();
@@ -124,6 +126,24 @@ describe('Python analyses on a Python worker, through the TypeScript workflow', 
       if (listed.length === 0) await new Promise((r) => setTimeout(r, 250));
     }
     expect(listed).toEqual([planned[0].workflowId]);
+  });
+
+  it('runs the lab\'s grouped analysis in Python (session-group mode) on the real Zarr session in S3', async () => {
+    const location = (await uploadToS3(e.config, join(FIXTURES, 'real-nwb', `${ZARR}.nwb`), `inputs-${tag}/${ZARR}`, `${ZARR}.nwb`)).replace(/\/[^/]+$/, '');
+    const labJob = join(dir, 'job_717531.json');
+    await writeFile(labJob, JSON.stringify({ s3_location: [location], group_metadata: { 'subject.subject_id': '717531' } }));
+    const file = await params(LAB, { channels: { G_1: 'fiber 1' }, preprocessing: 'preprocessed', fit_source: join(FIXTURES, 'fits', 'real-nwb-qlearning.json') });
+    const planned = await planDispatch({ jobs: [labJob], parametersFile: file, codeVersion: codeVersion(), pythonTaskQueue: pyQueue });
+    await start(planned);
+    expect(await e.client.workflow.getHandle(planned[0].workflowId).result()).toMatchObject({ status: 'completed', sessions: 1, subjectId: '717531' });
+    const key = planned[0].input.dedupKey;
+    const record = await e.runtime.records.get(key);
+    expect(record?.status).toBe('completed');
+    const names = record!.outputs.map((o) => o.uri.split(`${key}/`)[1]);
+    // The TypeScript plugin's table names.
+    expect(names).toEqual(expect.arrayContaining(['sessions/717531_2024-08-07/df_trials.parquet', 'sessions/717531_2024-08-07/df_fip.parquet', 'rpe_slope.parquet', 'sessions.csv']));
+    for (const o of record!.outputs) expect((await e.runtime.deps.results.head(o.uri.slice(o.uri.indexOf(key))))?.sha256, o.uri).toBe(o.sha256);
+    expect(await scheduled(planned[0].workflowId)).toContain(`analyzeSession@${pyQueue}`);
   });
 
   it('dispatched twice at once after completion: nothing starts, one execution, one record', async () => {

@@ -26,6 +26,10 @@ const COVERED_ELSEWHERE: Record<string, string> = {
   'npm test': '.ci/run (CI runs exactly this)',
   'npm run cli -- jobs create --collection': 'test/integration/jobs-create.test.ts (metadata collection source)',
   'npm run cli -- jobs create s3://my-bucket/sessions -o job_dict --dispatch': 'test/integration/jobs-create.test.ts (--dispatch)',
+  // "Write your analysis in Python": run in order, in a copy of the repository (the scaffold writes).
+  'npm run new-analysis -- --python lick-rates': 'test/e2e/python-readme-flow.test.ts',
+  'npm run py:worker': 'test/e2e/python-readme-flow.test.ts',
+  'npm run dispatch -- results/jobs/behaviour/job_dict -a lick-rates --wait': 'test/e2e/python-readme-flow.test.ts',
 };
 
 // Commands share one task queue with the worker this test starts (not the default queue).
@@ -61,7 +65,10 @@ describe('README commands', () => {
       const timer = setTimeout(() => reject(new Error(`worker did not start:\n${log}`)), 120_000);
       const onData = (b: Buffer) => {
         log += b.toString();
-        if (log.includes('worker started')) (clearTimeout(timer), resolve());
+        if (log.includes('worker started')) {
+          clearTimeout(timer);
+          resolve();
+        }
       };
       worker!.stdout!.on('data', onData);
       worker!.stderr!.on('data', onData);
@@ -85,16 +92,37 @@ describe('README commands', () => {
     expect(missing, 'README commands that no test exercises: add them to test/e2e/readme-commands.test.ts').toEqual([]);
   });
 
-  it('npm start: runs the sample batch, then finds every mouse already done', () => {
-    const first = readme('npm start', 'npm start');
+  it('npm start: runs the sample batch, then finds every mouse already done; --fresh starts a new batch the index keeps beside the others', () => {
+    // Every workflow task counts as slow (TMPRL1104), so the SDK has warnings to route.
+    const slow = 'TEMPORAL_WORKFLOW_TASK_DURATION_WARN_SECONDS=0';
+    const first = readme('npm start', `${slow} npm start`);
     expect(first.code, first.out).toBe(0);
     expect(first.out).toMatch(/Summary\nmouse +analysis/);
     expect(first.out).toContain('Reports: ');
+    const fresh = readme('npm start', `${slow} npm start -- --fresh`);
+    expect(fresh.code, fresh.out).toBe(0);
+    // One job file per mouse, named after it; the pair left out named with the reason.
+    expect(fresh.out).toMatch(/job_dict\/job_889451\.json +889451 +grouped-analysis +started/);
+    expect(fresh.out).not.toMatch(/job_\d\.json/);
+    expect(fresh.out).toMatch(/^Not run: 697062 × grouped-analysis-py: .*no photometry/m);
+    expect(fresh.out).toMatch(/697062 +grouped-analysis +started/); // behaviour only ("channels": {})
+    // The SDK's lines are in results/worker.log; the terminal gets one line about them.
+    expect(fresh.out).not.toMatch(/TMPRL1104|\u001b\[|\[(INFO|WARN)\]|Worker state changed/);
+    expect(fresh.out).toMatch(/^\d+ slow workflow tasks? .*see .*results\/worker\.log$/m);
+    expect(readFileSync(join(ROOT, 'results', 'worker.log'), 'utf8')).toContain('[TMPRL1104]');
+    const freshTag = /grouped-analysis\/889451\/(sample-\d{8}T\d{6})\//.exec(fresh.out)?.[1];
+    expect(freshTag, fresh.out).toBeDefined();
+
     const again = readme('npm start', 'npm start');
     expect(again.code).toBe(0);
     const rows = again.out.split('Summary')[1].split('\n').filter((l) => /^\d{6} /.test(l));
-    expect(rows.length).toBe(9);
+    expect(rows.length).toBe(16);
     expect(rows.every((l) => l.includes('already done'))).toBe(true);
+    expect(again.out).toMatch(/^Not run: 697062 × grouped-analysis-py/m);
+    // Both batches stay reachable from the index.
+    const index = readFileSync(join(ROOT, 'results', 'outputs', 'index.html'), 'utf8');
+    expect(index).toContain('href="batches/sample/');
+    expect(index).toContain(`href="batches/${freshTag}/`);
   }, 600_000);
 
   it('jobs create on S3 and on a local folder', async () => {
@@ -124,7 +152,9 @@ describe('README commands', () => {
     expect(list.code, list.out).toBe(0);
     expect(list.out).toContain(key);
     const show = readme('npm run cli -- results show', `npm run cli -- results show ${key!.slice(0, 8)}`);
-    expect(show.out).toContain('"status": "completed"');
+    expect(show.out).toMatch(/^foraging-summary of 697062 \(tag readme-[0-9a-f]{8}\): completed$/m);
+    const raw = readme('npm run cli -- results show', `npm run cli -- results show ${key!.slice(0, 8)} --json`);
+    expect(raw.out).toContain('"status": "completed"');
     const get = readme('npm run cli -- results get', `npm run cli -- results get ${key!.slice(0, 8)} --out ${dir}/got`);
     expect(get.code, get.out).toBe(0);
     expect(existsSync(join(dir, 'got', 'summary.json'))).toBe(true);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadOutputs, findRecord, listRecords, statusCounts } from '../../src/client/results.js';
 import { loadConfig } from '../../src/config.js';
-import { writeBatchIndex } from '../../src/report/batch-index.js';
+import { writeBatchIndex, writeResultsIndex } from '../../src/report/batch-index.js';
 import type { ProcessingRecord } from '../../src/schemas/record.js';
 import { s3ClientFor } from '../../src/stores/from-config.js';
 import { MongoRecordStore } from '../../src/stores/mongo.js';
@@ -74,5 +74,16 @@ describe('result queries on MongoDB (FerretDB) + S3 (SeaweedFS)', () => {
     const page = new TextDecoder().decode(await store.get('index.html'));
     expect(page).toContain(`<a href="${runs.a._id}/index.html">report</a>`);
     expect(page).toContain('2 mice · 4 runs · 3 completed · 1 failed');
+  });
+
+  it('writes the results index and a page per batch (tag × code version) into the bucket', async () => {
+    const { batches } = await writeResultsIndex(store, Object.values(runs), { current: [runs.a, runs.b], title: 'Batch t1' });
+    // c has its own tag and code version ("v1.2.0"), so its own page; the others share one.
+    expect(batches.map((b) => b.key)).toEqual(['batches/t1/0.1.0+src.0123456789ab/index.html', 'batches/t2/v1.2.0/index.html']);
+    const index = new TextDecoder().decode(await store.get('index.html'));
+    for (const b of batches) {
+      expect(index).toContain(`href="${b.key.split('/').map(encodeURIComponent).join('/')}"`);
+      expect(new TextDecoder().decode(await store.get(b.key))).toContain('href="../../../index.html">all batches</a>');
+    }
   });
 });
