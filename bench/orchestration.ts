@@ -33,6 +33,7 @@ import { createWorker } from '../src/temporal/worker-factory.js';
 import { codeVersion } from '../src/version.js';
 import { acceptedSessions, generatedMice } from './lib/data.js';
 import { integerAtLeast, median, seconds, table, verdict } from './lib/report.js';
+import { timeActivities } from './lib/timed-activities.js';
 
 const o = new Command()
   .option('--mice <n>', 'mice dispatched at once for the throughput run', integerAtLeast(1), 100)
@@ -75,21 +76,11 @@ const config = loadConfig(env);
 const runtime = await createRuntime(config, env);
 /** Time spent inside activities, per workflow ID. */
 const activityMs = new Map<string, number>();
-const timedActivities = Object.fromEntries(
-  Object.entries(runtime.activities).map(([name, fn]) => [
-    name,
-    async (...args: unknown[]) => {
-      const started = performance.now();
-      try {
-        return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
-      } finally {
-        // Absent only for standalone activities; ours always run inside a workflow.
-        const id = activityInfo().workflowExecution?.workflowId ?? '';
-        activityMs.set(id, (activityMs.get(id) ?? 0) + performance.now() - started);
-      }
-    },
-  ]),
-);
+const timedActivities = timeActivities(runtime.activities, (_, started, ended) => {
+  // Absent only for standalone activities; ours always run inside a workflow.
+  const id = activityInfo().workflowExecution?.workflowId ?? '';
+  activityMs.set(id, (activityMs.get(id) ?? 0) + ended - started);
+});
 const client = await connectClient(config.temporal);
 const worker = await createWorker({
   connection: await connectWorker(config.temporal),

@@ -55,6 +55,7 @@ import { acceptedSessions, generatedMouse } from './lib/data.js';
 import { runTimeline, type ActivitySpan, type RunTimeline } from './lib/history.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { integerAtLeast, median, quantile, seconds, table, times } from './lib/report.js';
+import { timeActivities } from './lib/timed-activities.js';
 
 const o = new Command()
   .option('--jobs <n>', 'small jobs per side for the per-job overhead (one session each)', integerAtLeast(1), 20)
@@ -192,22 +193,11 @@ const analysisActivities = createAnalysisActivities({
 });
 const activities = {
   ...runtime.activities,
-  ...Object.fromEntries(
-    Object.entries(analysisActivities).map(([name, fn]) => [
-      name,
-      async (...args: unknown[]) => {
-        const started = performance.now();
-        try {
-          return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
-        } finally {
-          const t = timedOf();
-          const ended = performance.now();
-          t.inside[name] = (t.inside[name] ?? 0) + ended - started;
-          (t.windows[name] ??= []).push([started, ended]);
-        }
-      },
-    ]),
-  ),
+  ...timeActivities(analysisActivities, (name, started, ended) => {
+    const t = timedOf();
+    t.inside[name] = (t.inside[name] ?? 0) + ended - started;
+    (t.windows[name] ??= []).push([started, ended]);
+  }),
 };
 
 // Garbage collections of this process (the TypeScript worker's): the activities' forced full

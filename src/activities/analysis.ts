@@ -143,7 +143,14 @@ function runContext(): { namespace?: string; taskQueue?: string; runId?: string 
 }
 
 export function createAnalysisActivities(deps: AnalysisActivityDeps) {
-  const outputPrefix = (w: AnalysisWorkflowInput) => `${w.dedupKey}/`;
+  // The key names the output prefix and the record: a malformed one (a run started by hand) is
+  // refused for good wherever it is used, not retried as the object store's key check would be.
+  const outputPrefix = (w: AnalysisWorkflowInput) => {
+    if (!DedupKey.safeParse(w.dedupKey).success) {
+      throw invalidInput(`dedup key ${JSON.stringify(w.dedupKey)} is not 64 lowercase hex digits; start runs with the dispatcher`);
+    }
+    return `${w.dedupKey}/`;
+  };
 
   // An analysis this worker does not have (a run started by hand, a worker deployed without it)
   // is refused for good, naming the registered ones: looking again could not find it.
@@ -156,11 +163,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
   };
 
   const specOf = (w: AnalysisWorkflowInput) => {
-    // The key names the output prefix and the record: a malformed one (a run started by hand) is
-    // refused for good, not retried as the object store's key check would be.
-    if (!DedupKey.safeParse(w.dedupKey).success) {
-      throw invalidInput(`dedup key ${JSON.stringify(w.dedupKey)} is not 64 lowercase hex digits; start runs with the dispatcher`);
-    }
+    outputPrefix(w); // the key first: nothing is looked up for a run with a malformed one
     const def = analysisNamed(w.analysisName);
     const parsed = def.parameters.schema.safeParse(w.parameters);
     if (!parsed.success) {
@@ -447,10 +450,11 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
       warnings?: string[];
     }): Promise<OutputEntry[]> {
       const w = args.workflow;
+      const prefix = outputPrefix(w);
       // Verify every output as stored before the record makes the run count as complete: 16 at a
       // time, since on S3 each is a round trip (one after another, a 20-session mouse's 83
       // outputs took 1.3 s at 15 ms a request), reported in output order.
-      const heads = startInOrder(args.outputs, limiter(16), (o) => deps.results.head(outputPrefix(w) + o.name));
+      const heads = startInOrder(args.outputs, limiter(16), (o) => deps.results.head(prefix + o.name));
       for (const [i, o] of args.outputs.entries()) {
         heartbeat({ stage: 'verify', output: o.name });
         const head = await heads[i];
@@ -459,7 +463,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
         }
       }
       const put = async (name: string, body: string, contentType: string): Promise<OutputEntry> => {
-        const stored = await deps.results.put(outputPrefix(w) + name, body, { contentType });
+        const stored = await deps.results.put(prefix + name, body, { contentType });
         return { name, uri: deps.results.uri(stored.key), size: stored.size, sha256: stored.sha256! };
       };
       const hasSessions = args.outputs.some((o) => o.name === SESSIONS_TABLE);
@@ -476,7 +480,7 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps) {
           timings: args.timings ?? [],
           warnings: args.warnings ?? [],
           outputs: args.outputs,
-          sessionsCsv: hasSessions ? new TextDecoder().decode(await deps.results.get(outputPrefix(w) + SESSIONS_TABLE)) : undefined,
+          sessionsCsv: hasSessions ? new TextDecoder().decode(await deps.results.get(prefix + SESSIONS_TABLE)) : undefined,
         }),
         'text/html; charset=utf-8',
       );

@@ -22,7 +22,7 @@ import { analysisWorkflow } from '../../src/workflows/analysis.js';
 import type { AnalysisWorkflowInput } from '../../src/workflows/analysis-types.js';
 import { ValidationError } from '../../src/schemas/errors.js';
 import { codeVersion } from '../../src/version.js';
-import { startE2E, uploadToS3, type E2E } from '../support/e2e.js';
+import { startE2E, uploadToS3, waitUntilListed, type E2E } from '../support/e2e.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'real-nwb');
 const SESSIONS = ['697062_2023-11-14_11-12-44', '697062_2023-11-15_10-02-05'];
@@ -80,12 +80,7 @@ describe('dispatch → workflow → S3 + MongoDB (foraging-summary on real sessi
     expect(csv.split('\n')[1]).toMatch(/^697062_2023-11-14,2023-11-14,/);
 
     // Search attributes are visible to operators (visibility is eventually consistent).
-    let listed: string[] = [];
-    for (let i = 0; i < 40 && listed.length === 0; i++) {
-      listed = [];
-      for await (const w of e.client.workflow.list({ query: `DedupKey = "${planned[0].input.dedupKey}" AND SubjectId = "697062" AND AnalysisName = "foraging-summary"` })) listed.push(w.workflowId);
-      if (listed.length === 0) await new Promise((r) => setTimeout(r, 250));
-    }
+    const listed = await waitUntilListed(e.client, `DedupKey = "${planned[0].input.dedupKey}" AND SubjectId = "697062" AND AnalysisName = "foraging-summary"`);
     expect(listed).toEqual([planned[0].workflowId]);
   });
 

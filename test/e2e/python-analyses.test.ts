@@ -24,7 +24,7 @@ const { PythonWorkerProcess, pythonCli } = await import('../../src/client/python
 const { getAnalysis } = await import('../../src/analyses/registry.js');
 const { ValidationError } = await import('../../src/schemas/errors.js');
 const { codeVersion } = await import('../../src/version.js');
-const { startE2E, uploadToS3 } = await import('../support/e2e.js');
+const { startE2E, uploadToS3, waitUntilListed } = await import('../support/e2e.js');
 type E2E = Awaited<ReturnType<typeof startE2E>>;
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -119,13 +119,7 @@ describe('Python analyses on a Python worker, through the TypeScript workflow', 
     const csv = new TextDecoder().decode(await e.runtime.deps.results.get(`${key}/trials_per_session.csv`));
     expect(csv.trim().split('\n')).toHaveLength(3); // header + one line per session
 
-    let listed: string[] = [];
-    for (let i = 0; i < 40 && listed.length === 0; i++) {
-      listed = [];
-      for await (const w of e.client.workflow.list({ query: `DedupKey = "${key}" AND AnalysisName = "${EXAMPLE}" AND SubjectId = "697062"` })) listed.push(w.workflowId);
-      if (listed.length === 0) await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(listed).toEqual([planned[0].workflowId]);
+    expect(await waitUntilListed(e.client, `DedupKey = "${key}" AND AnalysisName = "${EXAMPLE}" AND SubjectId = "697062"`)).toEqual([planned[0].workflowId]);
   });
 
   it('runs the lab\'s grouped analysis in Python (session-group mode) on the real Zarr session in S3', async () => {

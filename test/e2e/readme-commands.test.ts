@@ -53,13 +53,17 @@ describe('README commands', () => {
 
   let worker: ReturnType<typeof spawn> | undefined;
   afterAll(async () => {
-    worker?.kill('SIGTERM');
-    if (worker) await new Promise((r) => worker!.once('exit', r));
+    // The whole process group: npm's child (node dist/worker.js) would outlive npm itself.
+    if (worker?.pid && worker.exitCode === null) {
+      const exited = new Promise((r) => worker!.once('exit', r));
+      process.kill(-worker.pid, 'SIGTERM');
+      await exited;
+    }
   });
 
   beforeAll(async () => {
     ran.add('npm run worker');
-    worker = spawn('npm', ['run', 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+    worker = spawn('npm', ['run', 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let log = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`worker did not start:\n${log}`)), 120_000);

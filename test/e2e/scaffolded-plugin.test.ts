@@ -16,7 +16,7 @@ import { generateDataset, type MouseTruth } from '../../src/generator/generate.j
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { connectClient } from '../../src/temporal/connection.js';
 import { scaffoldAnalysis } from '../../scripts/new-analysis.js';
-import { uploadToS3 } from '../support/e2e.js';
+import { uploadToS3, waitUntilListed } from '../support/e2e.js';
 import { copyRepo, type RepoCopy } from '../support/repo-copy.js';
 
 const run = promisify(execFile);
@@ -125,12 +125,7 @@ describe(`a scaffolded plugin ("${NAME}") runs end to end from a copy of the rep
     expect(record.temporal.workflow_id).toBe(`${NAME}/${truth.subject_id}/${tag}/${key.slice(0, 20)}`);
     const description = await client.workflow.getHandle(record.temporal.workflow_id).describe();
     expect(description.type).toBe('analysisWorkflow');
-    const listed: string[] = [];
-    for (let i = 0; i < 40 && listed.length === 0; i++) {
-      for await (const w of client.workflow.list({ query: `AnalysisName = "${NAME}" AND AnalysisTag = "${tag}" AND DedupKey = "${key}"` })) listed.push(w.workflowId);
-      if (listed.length === 0) await new Promise((r) => setTimeout(r, 250)); // visibility is eventually consistent
-    }
-    expect(listed).toEqual([record.temporal.workflow_id]);
+    expect(await waitUntilListed(client, `AnalysisName = "${NAME}" AND AnalysisTag = "${tag}" AND DedupKey = "${key}"`)).toEqual([record.temporal.workflow_id]);
   });
 
   it('keys the same job differently for another analysis, and a second dispatch starts nothing', async () => {

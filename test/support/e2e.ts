@@ -64,3 +64,20 @@ export async function uploadToS3(config: Config, localPath: string, prefix: stri
   }
   return `s3://${bucket}/${prefix}/${name}`;
 }
+
+/** IDs of the workflows a visibility query lists now. */
+export async function listWorkflowIds(client: Client, query: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const w of client.workflow.list({ query })) ids.push(w.workflowId);
+  return ids;
+}
+
+/** What the query lists once it lists anything (visibility is eventually consistent; ~10 s at most). */
+export async function waitUntilListed(client: Client, query: string): Promise<string[]> {
+  let ids: string[] = [];
+  for (let i = 0; i < 40 && ids.length === 0; i++) {
+    ids = await listWorkflowIds(client, query);
+    if (ids.length === 0) await new Promise((r) => setTimeout(r, 250));
+  }
+  return ids;
+}

@@ -123,4 +123,13 @@ describe('a run whose input cannot make a valid record (started by hand)', () =>
     const err = await activities.writeRecord(failedInResolve(w, { message: 'x' })).catch((e: unknown) => e);
     expectInvalidInput(err, 'record');
   });
+
+  it('with a key that is not a key (a path out of the results prefix), every step refuses it non-retryably', async () => {
+    // The failure record of such a run used to be retried 40 times: its output location is made from the key.
+    const escape = { ...w, dedupKey: '../../other-bucket/escaped' };
+    const { activities } = await setup();
+    expectInvalidInput(await activities.resolveInputs(escape).catch((e: unknown) => e), 'dedup key');
+    expectInvalidInput(await activities.writeRecord(failedInResolve(escape, { message: 'x' })).catch((e: unknown) => e), 'dedup key');
+    expectInvalidInput(await activities.publishResults({ workflow: escape, outputs: [] }).catch((e: unknown) => e), 'dedup key');
+  });
 });
