@@ -92,7 +92,8 @@ describe('security', () => {
       const [t] = await planDispatch({ jobs: [ok.jobsDir], parametersFile: ok.parametersFile, codeVersion: suite.codeVersion });
       const p = { ...t, input: { ...t.input, inputs: { locations: [location] } } };
       expect((await sc.start([p])).map((r) => r.status)).toEqual(['started']);
-      // Refused while resolving its inputs, before the key is claimed: no record is written.
+      // Refused while resolving its inputs; its key is not that of its (changed) input, so no
+      // valid record can be written either: none is.
       expected.push({ workflowId: p.workflowId, dedupKey: p.input.dedupKey, outcome: { invalidInput: location, noRecord: true } });
     }
     expect(dispatcherRefused).toEqual(['another bucket', '".." in an S3 key']);
@@ -133,7 +134,11 @@ describe('security', () => {
     expect(v.problems).toEqual([]);
     expect(v.failedAsExpected).toBe(Object.keys(attempts).length);
     expect(escapeCause).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
-    expect(escapeAttempts.map((a) => a.attempt)).toEqual([1]);
+    // Refused once by the resolver, and its failure record (its location is made from the key) once.
+    expect(escapeAttempts).toEqual([
+      { type: 'resolveInputs', attempt: 1 },
+      { type: 'writeRecord', attempt: 1 },
+    ]);
     expect(otherAfter).toEqual(otherBefore);
     expect(strays).toEqual([]);
     expect(worker.crashes).toEqual([]);

@@ -18,7 +18,8 @@ export interface Expected {
   dedupKey: string;
   /**
    * `completed`, or the file (name) the non-retryable InvalidInput failure must name. A run
-   * whose inputs cannot even be resolved fails before it claims its key: no record (`noRecord`).
+   * started by hand whose input cannot make a valid record (its key is not its input's) and is
+   * refused while resolving has none (`noRecord`).
    */
   outcome: 'completed' | { invalidInput: string; noRecord?: true };
 }
