@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,22 @@ async def _probe(address: str, queue: str, refs: list[dict[str, Any]], keys: lis
     return result, e.value
 
 
+@contextlib.asynccontextmanager
+async def _probe_started(address: str, queue: str, analysis: Any, tmp_path: Path, name: str) -> AsyncIterator[Any]:
+    """A probe workflow of `analysis` (a SLOW variant) started, once its run() has begun (it
+    writes `started` beside its module); the workflow worker runs until the block ends."""
+    client = await _client(address)
+    wf_queue = f"{queue}-workflows"
+    async with Worker(client, task_queue=wf_queue, workflows=[Probe], workflow_runner=UnsandboxedWorkflowRunner()):
+        args = {"queue": queue, "workflow": workflow_input(analysis), "sessions": [], "keys": []}
+        handle = await client.start_workflow(Probe.run, args, id=f"{queue}-{name}", task_queue=wf_queue, execution_timeout=timedelta(minutes=2))
+        for _ in range(300):
+            if (tmp_path / "started").exists():
+                break
+            await asyncio.sleep(0.1)
+        yield handle
+
+
 SLOW = """
 import time
 from pathlib import Path
@@ -232,15 +249,7 @@ def test_sigterm_lets_the_activity_in_flight_finish(tmp_path: Path) -> None:
         assert json.loads(_read_line(proc, 60))["analyses"][0]["code_version"] == slow.code_version
 
         async def scenario() -> dict[str, Any]:
-            client = await _client(address)
-            wf_queue = f"{queue}-workflows"
-            async with Worker(client, task_queue=wf_queue, workflows=[Probe], workflow_runner=UnsandboxedWorkflowRunner()):
-                args = {"queue": queue, "workflow": workflow_input(slow), "sessions": [], "keys": []}
-                handle = await client.start_workflow(Probe.run, args, id=f"{queue}-slow", task_queue=wf_queue, execution_timeout=timedelta(minutes=2))
-                for _ in range(300):
-                    if (tmp_path / "started").exists():
-                        break
-                    await asyncio.sleep(0.1)
+            async with _probe_started(address, queue, slow, tmp_path, "slow") as handle:
                 proc.send_signal(signal.SIGTERM)  # while run() is in its 3 s
                 return await handle.result()
 
@@ -265,15 +274,7 @@ def test_an_analysis_hanging_past_the_grace_period_does_not_block_exit(tmp_path:
         _read_line(proc, 60)
 
         async def scenario() -> None:
-            client = await _client(address)
-            wf_queue = f"{queue}-workflows"
-            async with Worker(client, task_queue=wf_queue, workflows=[Probe], workflow_runner=UnsandboxedWorkflowRunner()):
-                args = {"queue": queue, "workflow": workflow_input(hanging), "sessions": [], "keys": []}
-                handle = await client.start_workflow(Probe.run, args, id=f"{queue}-hang", task_queue=wf_queue, execution_timeout=timedelta(minutes=2))
-                for _ in range(300):
-                    if (tmp_path / "started").exists():
-                        break
-                    await asyncio.sleep(0.1)
+            async with _probe_started(address, queue, hanging, tmp_path, "hang") as handle:
                 proc.send_signal(signal.SIGTERM)
                 await asyncio.to_thread(proc.wait, 20)
                 with contextlib.suppress(RPCError):  # it may have failed already (its activity cancelled)
