@@ -2,7 +2,8 @@
 // The whole per-mouse grouped analysis, ours vs the lab's Python pipeline, on the same files in
 // the same run: a generated mouse (--sessions sessions, two photometry channels) and the real
 // fixtures (717531: one Zarr session with photometry; 697062: two HDF5 sessions without).
-// - Ours: the real activities on local-folder stores, in a plain-node child (read -> tables ->
+// - Ours: analysisWorkflow with the real activities on local-folder stores, its worker in a
+//   plain-node child with a Temporal server of its own (read -> tables ->
 //   our fit -> photometry -> PSTH -> figures SVG + PNG -> Parquet/CSV outputs -> manifest ->
 //   record); then INCREMENTAL_RUNS incremental runs, the mouse gaining one session each (cached
 //   partials and figure rows), compared with the full run by their median.
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { AnalysisArgs, AnalysisReport } from './ours/analysis.js';
 import { bundleChild, runChild } from './lib/child.js';
+import { prepareWorkflowSetup } from '../test/support/local-run.js';
 import { acceptedSessions, generatedMouse } from './lib/data.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { runReference } from './lib/python.js';
@@ -106,6 +108,7 @@ const cases: Case[] = [
 ];
 
 const child = await bundleChild('bench/ours/analysis.ts');
+const workflow = await prepareWorkflowSetup(join(REPO_ROOT, '.cache', 'bench'));
 const dir = await mkdtemp(join(tmpdir(), 'ga-bench-analysis-'));
 const goals: string[] = [];
 const notes: string[] = [];
@@ -113,7 +116,7 @@ let msPerTrial = NaN;
 try {
   for (const [i, c] of cases.entries()) {
     await warmPageCache([...c.job.sessions, ...(c.extra ?? [])]);
-    const ours = await runChild<AnalysisReport>(child, { root: join(dir, `ours-${i}`), job: c.job, extra: c.extra } satisfies AnalysisArgs);
+    const ours = await runChild<AnalysisReport>(child, { root: join(dir, `ours-${i}`), job: c.job, extra: c.extra, workflow } satisfies AnalysisArgs);
     const f = ours.report.full;
     const read = f.readMs.reduce((a, b) => a + b, 0);
     const perSession = f.sessionMs.reduce((a, b) => a + b, 0) - read;
@@ -143,6 +146,7 @@ try {
           ['group', seconds(group)],
           ['end to end, in process', seconds(f.ms.total)],
           ['peak RSS (full run)', mb(ours.report.peakRssMb)],
+          ['  before the run (code loaded, Temporal worker started)', mb(ours.report.startedRssMb)],
           ...(incremental && incrementalRss ? [incremental, incrementalRss] : []),
         ],
         1,
@@ -178,6 +182,7 @@ try {
       // Robust to the fit's extrapolation: the reference without any fit against ours with ours.
       ['end to end, reference without its model fit', seconds(f.ms.total), seconds(refTotal - refFit), ratio(refTotal - refFit, f.ms.total)],
       ['peak RSS (full run)', mb(ours.report.peakRssMb), mb(r.peakRssMb), ''],
+      ['  before the run (code loaded, Temporal worker started)', mb(ours.report.startedRssMb), '', ''],
     ];
     if (incremental && inc && incrementalRss) rows.push([...incremental, '', `full ÷ this ${(f.ms.total / inc.ms.total).toFixed(1)}×`], [...incrementalRss, '', '']);
     console.log(`\n${c.name}: ours ${f.outputs} outputs; reference ${r.figures} figures (PNG + SVG), ${r.slopeRows} slope rows`);

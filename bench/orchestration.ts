@@ -1,4 +1,4 @@
-// npm run bench:orchestration [-- --mice N --sequential N --redispatch N]
+// npm run bench:orchestration [-- --mice N --sequential N --heavy N --heavy-sessions N --redispatch N]
 // Orchestration costs on the local Temporal dev server (the real servers of `npm run services`):
 // 1. Throughput: --mice small generated mice (one 200-trial session each, foraging-summary; mice
 //    whose session the reader rejects are left out and counted) are dispatched at once to a real
@@ -8,10 +8,17 @@
 //    workflow's execution time (start to close, from Temporal) minus the time spent inside its
 //    activities (measured around every activity call). Also reported for the concurrent batch,
 //    where it includes queueing behind the worker's slots.
-// 3. Re-dispatching --redispatch already-done jobs: planDispatch over that many job files, then
+// 3. A worker whose every activity slot computes: --heavy grouped-analysis mice (two photometry
+//    channels, --heavy-sessions sessions each) at once. Is its event loop free meanwhile? The
+//    longest workflow tasks (server's clock), the event-loop delay of the worker's main thread (a
+//    heartbeat or poll is at most that late), heartbeat timeouts, and the process's peak RSS
+//    (compute threads included). GA_COMPUTE_THREADS=0 runs the stages on the main thread, as
+//    before the compute threads (src/compute/pool.ts), for comparison.
+// 4. Re-dispatching --redispatch already-done jobs: planDispatch over that many job files, then
 //    startPlanned against a record store holding a completed record for every key: the local
 //    record store (one JSON file per record) and FerretDB (MongoDB wire protocol).
-// Targets: >= 200 mice/min; re-dispatch of 10,000 done jobs < 30 s. Not a test.
+// Targets: >= 200 mice/min; Temporal overhead <= 100 ms per workflow; while every slot computes, no
+// workflow task over 1 s and no heartbeat timeout; re-dispatch of 10,000 done jobs < 30 s. Not a test.
 import '../test/support/load-services-env.js';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -30,17 +37,21 @@ import { MongoRecordStore } from '../src/stores/mongo.js';
 import type { RecordStore } from '../src/stores/record-store.js';
 import { connectClient, connectWorker } from '../src/temporal/connection.js';
 import { createWorker } from '../src/temporal/worker-factory.js';
-import { codeVersion } from '../src/version.js';
+import { codeVersion } from '../src/current-code-version.js';
+import { computeThreads } from '../src/compute/pool.js';
 import { acceptedSessions, generatedMice } from './lib/data.js';
-import { integerAtLeast, median, seconds, table, verdict } from './lib/report.js';
+import { watchEventLoop, watchRss, workflowTaskStats } from './lib/loop-health.js';
+import { integerAtLeast, mb, median, seconds, table, verdict } from './lib/report.js';
 import { timeActivities } from './lib/timed-activities.js';
 
 const o = new Command()
   .option('--mice <n>', 'mice dispatched at once for the throughput run', integerAtLeast(1), 100)
   .option('--sequential <n>', 'mice run one at a time for the overhead', integerAtLeast(1), 10)
+  .option('--heavy <n>', 'grouped-analysis mice at once for the loaded worker', integerAtLeast(1), 4)
+  .option('--heavy-sessions <n>', 'sessions of each heavy mouse', integerAtLeast(1), 6)
   .option('--redispatch <n>', 'already-done jobs re-dispatched', integerAtLeast(1), 10_000)
   .parse()
-  .opts<{ mice: number; sequential: number; redispatch: number }>();
+  .opts<{ mice: number; sequential: number; heavy: number; heavySessions: number; redispatch: number }>();
 
 const dir = await mkdtemp(join(tmpdir(), 'ga-bench-orch-'));
 const tag = `bench-${randomUUID().slice(0, 8)}`;
@@ -73,6 +84,7 @@ const env: NodeJS.ProcessEnv = {
 delete env.ANALYSIS_BUCKET;
 delete env.MONGODB_URI;
 const config = loadConfig(env);
+const rss = watchRss();
 const runtime = await createRuntime(config, env);
 /** Time spent inside activities, per workflow ID. */
 const activityMs = new Map<string, number>();
@@ -81,6 +93,7 @@ const timedActivities = timeActivities(runtime.activities, (_, started, ended) =
   const id = activityInfo().workflowExecution?.workflowId ?? '';
   activityMs.set(id, (activityMs.get(id) ?? 0) + ended - started);
 });
+const threads = computeThreads(env, config.concurrency.maxConcurrentActivities);
 const client = await connectClient(config.temporal);
 const worker = await createWorker({
   connection: await connectWorker(config.temporal),
@@ -127,6 +140,8 @@ const summarise = (t: Timed[]) => {
 
 const rows: string[][] = [];
 let perMinute: number;
+let overhead: number;
+let loaded: Awaited<ReturnType<typeof workflowTaskStats>>;
 let redispatchWorst = 0;
 try {
   // Spare mice: the reader rejects some generated sessions (see acceptedSessions).
@@ -146,6 +161,7 @@ try {
     e2e.push(performance.now() - started);
   }
   const seq = summarise(await timings(sequential));
+  overhead = seq.overhead;
   rows.push(
     [`${o.sequential} mice one at a time`, 'dispatch to result (client)', ms(median(e2e))],
     ['', 'workflow execution (Temporal)', ms(seq.execution)],
@@ -170,10 +186,33 @@ try {
     ['', 'inside activities, median', ms(conc.activity)],
     ['', 'overhead incl. queueing, median', `${ms(conc.overhead)} (p90 ${ms(conc.p90)})`],
   );
+
+  // Heavy mice: sessions the reader rejects are left out of their job.
+  const heavyMice = await generatedMice({ seed: 404, mice: o.heavy, sessions: o.heavySessions, trials: 300, channels: ['G_1', 'G_2'], format: 'hdf5' });
+  const heavyOk = (await acceptedSessions(heavyMice.flatMap((m) => m.files))).accepted;
+  const heavyJobs = heavyMice.map((m) => ({ subject: m.truth.subject_id, locations: m.files.filter((f) => heavyOk.includes(f)) })).filter((j) => j.locations.length > 0);
+  const heavy = await writeJobs('heavy', heavyJobs, { analysis_name: 'grouped-analysis', channels: { G_1: 'NAc', G_2: 'DMS' } });
+  const sessions = heavyJobs.reduce((n, j) => n + j.locations.length, 0);
+  const loop = watchEventLoop();
+  const heavyStarted = performance.now();
+  await startPlanned(heavy, { client, taskQueue: config.temporal.taskQueue, records: runtime.records });
+  await settle(heavy);
+  const heavyWall = performance.now() - heavyStarted;
+  const delay = loop.stop();
+  loaded = await workflowTaskStats(client, heavy.map((p) => p.workflowId));
+  rows.push(
+    [`${heavyJobs.length} grouped-analysis mice at once`, `${sessions} sessions, 2 channels; first start to last completion`, seconds(heavyWall)],
+    ['', `compute threads (GA_COMPUTE_THREADS) / activity slots`, `${threads} / ${config.concurrency.maxConcurrentActivities}`],
+    ['', 'workflow tasks: longest (p99)', `${ms(loaded.maxMs)} (${ms(loaded.p99Ms)})`],
+    ['', 'workflow tasks over 1 s', `${loaded.overOneSecond} of ${loaded.count}`],
+    ['', 'event-loop delay of the worker: max (p99)', `${ms(delay.maxMs)} (${ms(delay.p99Ms)})`],
+    ['', 'activities retried after a heartbeat timeout', String(loaded.heartbeatTimeouts)],
+  );
 } finally {
   worker.shutdown();
   await running;
   await runtime.close();
+  rows.push(['worker process', 'peak RSS (main thread + compute threads), all cases above', mb(rss.stop())]);
 }
 
 // ---- 3: re-dispatching already-done jobs ----
@@ -240,5 +279,8 @@ table(['case', 'measure', 'value'], rows);
 if (failures.length) console.log(`\n${failures.length} workflow(s) failed (counted in the timings):\n  ${failures.join('\n  ')}`);
 console.log(
   `\n${verdict('≥ 200 mice/min', perMinute >= 200)} (${perMinute.toFixed(0)}/min); ` +
+    `${verdict('Temporal overhead ≤ 100 ms per workflow', overhead <= 100)} (${ms(overhead)}); ` +
+    `${verdict('loaded worker: no workflow task over 1 s, no heartbeat timeout', loaded.overOneSecond === 0 && loaded.heartbeatTimeouts === 0)} ` +
+    `(longest ${ms(loaded.maxMs)}); ` +
     `${verdict(`re-dispatch of ${o.redispatch} done jobs < 30 s`, redispatchWorst < 30_000)} (worst ${seconds(redispatchWorst)})`,
 );

@@ -44,12 +44,12 @@ import { loadConfig } from '../src/config.js';
 import { openNwb, type RemoteResolver } from '../src/nwb/open.js';
 import { createS3Resolver } from '../src/nwb/s3.js';
 import { readSession } from '../src/nwb/session.js';
-import { createRuntime, nwbCacheDir } from '../src/runtime.js';
+import { createRuntime } from '../src/runtime.js';
 import { s3ClientFor } from '../src/stores/from-config.js';
 import { parseS3Uri } from '../src/stores/s3.js';
 import { connectClient, connectWorker } from '../src/temporal/connection.js';
 import { createWorker } from '../src/temporal/worker-factory.js';
-import { codeVersion } from '../src/version.js';
+import { codeVersion } from '../src/current-code-version.js';
 import { NOOP_PY_SPEC, PYTHON } from './lib/bench-manifests.js';
 import { acceptedSessions, generatedMouse } from './lib/data.js';
 import { runTimeline, type ActivitySpan, type RunTimeline } from './lib/history.js';
@@ -132,7 +132,7 @@ const timedOf = (): Timed => {
   if (!t) timed.set(wf, (t = { download: 0, read: 0, run: 0, group: 0, inside: {}, windows: {} }));
   return t;
 };
-const remote: RemoteResolver = createS3Resolver({ client: s3, cacheDir: nwbCacheDir(env) });
+const remote: RemoteResolver = createS3Resolver({ client: s3, cacheDir: config.nwbCacheDir });
 const timedRemote: RemoteResolver = async (location) => {
   const started = performance.now();
   try {

@@ -78,26 +78,7 @@ install_all() {
   fi
 }
 
-pid_alive() { [[ -f "$STATE/$1.pid" ]] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-wait_for() { # name, seconds, command...
-  local name="$1" secs="$2"; shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    pid_alive "$name" || die "$name exited during start-up; see $STATE/logs/$name.log:
-$(tail -n 20 "$STATE/logs/$name.log" 2>/dev/null)"
-    ((SECONDS < deadline)) || die "$name not ready after ${secs}s; see $STATE/logs/$name.log"
-    sleep 0.5
-  done
-}
-
-start_bg() { # name, command...
-  local name="$1"; shift
-  setsid "$@" >"$STATE/logs/$name.log" 2>&1 < /dev/null &
-  echo $! >"$STATE/$name.pid"
-}
+source "$ROOT/scripts/lib/processes.sh"
 
 s3_ready() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$S3_PORT/" | grep -qE '^(200|403)$'; }
 
@@ -162,19 +143,7 @@ up() {
   log "all services up; env file: $ENV_FILE"
 }
 
-stop_one() {
-  local name="$1"
-  if pid_alive "$name"; then
-    local pid; pid="$(cat "$STATE/$name.pid")"
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    log "stopped $name"
-  fi
-  rm -f "$STATE/$name.pid"
-}
-
-down() { for s in seaweedfs ferretdb temporal; do stop_one "$s"; done; }
+down() { for s in seaweedfs ferretdb temporal; do stop_bg "$s"; done; }
 
 status() {
   local rc=0
@@ -193,7 +162,7 @@ case "${1:-}" in
   env) cat "$ENV_FILE" ;;
   reset) down; rm -rf "$STATE" ;;
   # One service, for fault-injection tests (stop S3 for 30 s, restart Temporal, ...).
-  stop) stop_one "${2:?service name}" ;;
+  stop) stop_bg "${2:?service name}" ;;
   start) install_all; mkdir -p "$STATE/logs"; "up_${2:?service name}" ;;
   *) echo "usage: $0 install|up|down|status|env|reset|stop NAME|start NAME" >&2; exit 2 ;;
 esac

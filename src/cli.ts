@@ -2,6 +2,7 @@
 //   start     the main job on the embedded default (npm start)
 //   dispatch  start one workflow per (mouse, parameter set) from job files
 //   worker    run a worker
+//   setup-namespace  create the namespace and the workflows' search attributes (admins, once)
 // Modules that only some commands need (the Temporal SDK, the analyses with their figure and
 // Parquet code, h5wasm for the sample data, the store drivers) are imported when one of those
 // commands runs: `results ...` loads none of them and answers in a fraction of a second.
@@ -9,17 +10,17 @@ import { hash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { DispatchRow } from './client/dispatch.js';
 import type { FollowedRun } from './client/progress.js';
 import type { PythonWorkerProcess } from './client/python-worker.js';
-import { dispatchTable, runsTable, textTable } from './client/format.js';
+import { dispatchTable, runsTable, textTable } from './client/text-table.js';
 import { registerResultsCommand } from './client/results-command.js';
 import { ValidationError } from './schemas/errors.js';
 import { servicesEnv, withServicesEnv } from './services-env.js';
 import { installSdkLogging } from './temporal/sdk-log.js';
-import { codeVersion } from './version.js';
+import { codeVersion } from './current-code-version.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -190,6 +191,37 @@ program
     // A worker in the foreground: the SDK's warnings and errors on stderr, plain text.
     await installSdkLogging({ env });
     await (await import('./worker.js')).runWorker(env);
+  });
+
+function positiveInt(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('a whole number above 0');
+  return Number(value);
+}
+
+program
+  .command('setup-namespace')
+  .description('For admins, once per namespace and safe to repeat: create the Temporal namespace (TEMPORAL_NAMESPACE) and the search attributes the workflows set, where missing, then wait until the server accepts them.')
+  .option('--retention <days>', 'how long closed runs stay in Temporal, for a namespace this creates', positiveInt, 30)
+  .option('--timeout <seconds>', 'how long to wait for the server and for the changes to take effect', positiveInt, 60)
+  .action(async (o: { retention: number; timeout: number }) => {
+    // Only the Temporal settings count here: an admin's machine need not configure the stores.
+    const { temporal } = loadConfig({ ...withServicesEnv(), ANALYSIS_BUCKET: '', MONGODB_URI: '', GA_LOCAL_RESULTS_DIR: 'unused', GA_LOCAL_RECORDS_DIR: 'unused' });
+    const [{ connectWorker }, { setupNamespace }, { REQUIRED_SEARCH_ATTRIBUTES, searchAttributeTypeName }] = await Promise.all([
+      import('./temporal/connection.js'),
+      import('./temporal/namespace-setup.js'),
+      import('./temporal/namespace-check.js'),
+    ]);
+    // Not connectClient: it refuses a namespace that is not set up yet, which is what this is for.
+    const connection = await connectWorker(temporal);
+    try {
+      const r = await setupNamespace(connection, temporal, { retentionDays: o.retention, timeoutMs: o.timeout * 1000 });
+      console.log(`Temporal namespace "${temporal.namespace}" at ${temporal.address}: ${r.namespaceCreated ? `created (closed runs kept ${o.retention} days)` : 'exists'}`);
+      const added = REQUIRED_SEARCH_ATTRIBUTES.filter((a) => r.added.includes(a.name)).map((a) => `${a.name} (${searchAttributeTypeName(a.type)})`);
+      console.log(added.length ? `Search attributes added: ${added.join(', ')}` : `Search attributes: all ${REQUIRED_SEARCH_ATTRIBUTES.length} present`);
+      console.log(`Ready: the namespace accepts the workflows' search attributes (waited ${(r.waitedMs / 1000).toFixed(1)} s)`);
+    } finally {
+      await connection.close();
+    }
   });
 
 registerResultsCommand(program, () => withServicesEnv(), { localResultsDir: join(repoRoot, 'results') });

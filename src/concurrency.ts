@@ -1,4 +1,5 @@
-// A small concurrency bound shared by S3 reads, store copies, job creation and figure drawing.
+// A small concurrency bound shared by S3 reads, store copies, job creation, figure drawing, the
+// dispatcher's starts and the workflow's session activities (no Node APIs: workflows import it).
 
 /**
  * Runs tasks with at most `n` units of weight at once (a task weighs 1 unless told; more than `n`
@@ -37,4 +38,10 @@ export function startInOrder<T, R>(items: readonly T[], limit: ReturnType<typeof
   const started = items.map((item, i) => limit(() => fn(item, i)));
   for (const p of started) p.catch(() => undefined);
   return started;
+}
+
+/** `fn` on every item, at most `n` at once, started in item order; results in item order. */
+export async function mapBounded<T, R>(items: readonly T[], n: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const limit = limiter(Math.max(1, n));
+  return await Promise.all(items.map((item, i) => limit(() => fn(item, i))));
 }

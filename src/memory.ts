@@ -4,7 +4,9 @@
 // figure rows pass through (RSS grew ~4 MB per row drawn until something else prompted it).
 // Each collection costs 20-80 ms on a warm heap, so callers may ask for one only if the JS heap
 // and the buffers outside it have grown by some amount since the last: an incremental run, which
-// draws a few rows, then collects about once instead of a dozen times.
+// draws a few rows, then collects about once instead of a dozen times. In a worker the analysis
+// stages run on compute threads (src/compute/pool.ts): each collects its own heap there, and the
+// pauses no longer hold the event loop that serves Temporal.
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 

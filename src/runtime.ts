@@ -1,25 +1,17 @@
 // Wires configuration into the real dependencies of the activities: stores, the NWB reader
 // (local or S3, with the worker's HDF5 download cache) and the analysis registry.
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import type { Config } from './config.js';
 import { createAnalysisActivities, type AnalysisActivityDeps } from './activities/analysis.js';
 import { createDispatchActivities } from './activities/dispatch.js';
 import { createSelfCheckActivities } from './activities/self-check.js';
 import type { ProcessingRecord } from './activities/record.js';
-import { getAnalysis } from './analyses/registry.js';
-import { openNwb } from './nwb/open.js';
-import { readSession } from './nwb/session.js';
-import { objectStoreFor, recordStoreFor, s3ClientFor } from './stores/from-config.js';
-import { readInputFile, resolveSessionFiles, type InputResolverOptions } from './stores/inputs.js';
+import { stageDeps } from './compute/deps.js';
+import { computeThreads, createComputePool } from './compute/pool.js';
+import { recordStoreFor } from './stores/from-config.js';
 import type { Client } from '@temporalio/client';
 import type { RecordStore } from './stores/record-store.js';
-import { codeVersion } from './version.js';
-
-/** Worker-local folder for HDF5 sessions downloaded from S3 (GA_NWB_CACHE_DIR). */
-export function nwbCacheDir(env: NodeJS.ProcessEnv): string {
-  return env.GA_NWB_CACHE_DIR ?? join(tmpdir(), 'grouped-analysis-nwb-cache');
-}
+import { codeVersion } from './current-code-version.js';
 
 export interface Runtime {
   deps: AnalysisActivityDeps;
@@ -31,28 +23,10 @@ export interface Runtime {
 }
 
 export async function createRuntime(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
-  const s3 = await s3ClientFor(config);
   const records = await recordStoreFor<ProcessingRecord>(config);
-  const remote = s3 ? (await import('./nwb/s3.js')).createS3Resolver({ client: s3, cacheDir: nwbCacheDir(env) }) : undefined;
-  const inputOptions: InputResolverOptions = {
-    s3,
-    localRoots: config.dataRoot ? [config.dataRoot] : undefined,
-    allowedBuckets: config.inputBuckets,
-  };
   const deps: AnalysisActivityDeps = {
-    results: await objectStoreFor(config, s3),
+    ...(await stageDeps(config)),
     records,
-    getAnalysis,
-    resolveSessionFiles: (location) => resolveSessionFiles(location, inputOptions),
-    readResource: (location) => readInputFile(location, inputOptions),
-    async loadSession(uri, request) {
-      const source = await openNwb(uri, { remote });
-      try {
-        return await readSession(source, request);
-      } finally {
-        await source.close();
-      }
-    },
     codeVersion: codeVersion(env),
     workerIdentity: `${process.pid}@${hostname()}`,
     now: () => new Date(),
@@ -61,7 +35,7 @@ export async function createRuntime(config: Config, env: NodeJS.ProcessEnv = pro
   let client: Promise<Client> | undefined;
   const dispatch = createDispatchActivities({
     // Loaded on first use: a process that never starts workflows (a worker on local stores, the
-    // benchmark) is spared the Temporal client and its gRPC stack (~35 MB RSS).
+    // benchmark) is spared the Temporal client and its gRPC stack, and their memory.
     client: () => (client ??= import('./temporal/connection.js').then((m) => m.connectClient(config.temporal))),
     records,
     taskQueue: config.temporal.taskQueue,
@@ -69,11 +43,15 @@ export async function createRuntime(config: Config, env: NodeJS.ProcessEnv = pro
     sessionParallelism: config.concurrency.sessionParallelism,
     pythonTaskQueue: config.temporal.pythonTaskQueue,
   });
+  // The session and group stages compute in threads of their own (started on first use), off the event loop.
+  const threads = computeThreads(env, config.concurrency.maxConcurrentActivities);
+  const compute = threads > 0 ? createComputePool({ threads, env, codeVersion: deps.codeVersion }) : undefined;
   return {
     deps,
-    activities: { ...createAnalysisActivities(deps), ...createSelfCheckActivities(), ...dispatch },
+    activities: { ...createAnalysisActivities(deps, compute), ...createSelfCheckActivities(), ...dispatch },
     records,
     async close() {
+      await compute?.close();
       await records.close();
       if (client) await (await client).connection.close();
     },

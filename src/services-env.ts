@@ -7,14 +7,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readVariable } from './config/variables.js';
 
 // The repository: this file is src/services-env.ts, or dist/services-env.js when compiled.
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The env file of the local services: `${GA_STATE_DIR}/env`, else `<repo>/.services/env`. */
 export function servicesEnvFile(env: NodeJS.ProcessEnv = process.env): string {
-  // `||`: an empty GA_STATE_DIR counts as unset, as `${GA_STATE_DIR:-...}` in the scripts.
-  return join(env.GA_STATE_DIR || join(repoRoot, '.services'), 'env');
+  // An empty GA_STATE_DIR counts as unset, as `${GA_STATE_DIR:-...}` in the scripts.
+  return join(readVariable('GA_STATE_DIR', env) ?? join(repoRoot, '.services'), 'env');
 }
 
 /** The variables of the services env file; none when the local services were never started. */

@@ -3,12 +3,12 @@
 // with esbuild (tsx's own dependency; node_modules stay external) into
 // .cache/bench/<name>.mjs, two folders below the repository root like src/<folder>/<file>, so the
 // paths src resolves against import.meta.url (package.json, the fixtures) come out the same.
-// version.ts would hash the bundle's folder instead of src/, so the parent passes GA_CODE_VERSION.
+// current-code-version.ts would hash the bundle's folder instead of src/, so the parent passes GA_CODE_VERSION.
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
-import { codeVersion } from '../../src/version.js';
+import { codeVersion } from '../../src/current-code-version.js';
 import { REPO_ROOT } from './paths.js';
 
 const OUT_DIR = join(REPO_ROOT, '.cache', 'bench');

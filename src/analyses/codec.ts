@@ -1,7 +1,7 @@
 // Session partials as bytes for the object store: a JSON skeleton, then the typed arrays' own
 // bytes. Partials are mostly typed arrays (per-trial columns, PSTH traces); as JSON numbers they
-// took ~5 ms per session to decode and twice the space, and the group step decodes every
-// session's partial on every run. Layout: "GAP1", the skeleton's UTF-8 length (u32 LE), the
+// were slow to decode and twice the space, and the group step decodes every session's partial on
+// every run. Layout: "GAP1", the skeleton's UTF-8 length (u32 LE), the
 // skeleton, then each array at an 8-byte-aligned offset, little-endian (what every platform Node
 // runs on uses; checked below). In the skeleton an array is {"$ta": [type, byte offset, length]}
 // and a non-finite number {"$num": "NaN" | "Infinity" | "-Infinity"}, which JSON lacks.

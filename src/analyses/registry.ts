@@ -2,6 +2,7 @@
 // one = its manifest in python/manifests/ (or a folder named in GA_PYTHON_MANIFESTS).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readVariable } from '../config/variables.js';
 import type { AnyAnalysis } from './define.js';
 import { loadExternalAnalyses } from './external.js';
 import { foragingSummary } from './foraging-summary/index.js';
@@ -12,7 +13,7 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Folders of external (Python) analysis manifests: the repository's, then GA_PYTHON_MANIFESTS. */
 export function manifestFolders(env: NodeJS.ProcessEnv = process.env): string[] {
-  return [join(repoRoot, 'python', 'manifests'), ...(env.GA_PYTHON_MANIFESTS ?? '').split(':').filter(Boolean)];
+  return [join(repoRoot, 'python', 'manifests'), ...(readVariable('GA_PYTHON_MANIFESTS', env) ?? [])];
 }
 
 // The TypeScript analyses; the first entry is the default analysis.

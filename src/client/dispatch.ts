@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { AnyAnalysis } from '../analyses/define.js';
 import { DEFAULT_ANALYSIS, getAnalysis, UnknownAnalysisError } from '../analyses/registry.js';
+import { mapBounded } from '../concurrency.js';
 import { computeDedupKey, workflowIdFor } from '../schemas/dedup-key.js';
 import { ValidationError, type ValidationIssue } from '../schemas/errors.js';
 import { parseJobFile, parseParametersFile } from '../schemas/files.js';
@@ -72,7 +73,7 @@ function foreignBuckets(j: JobSource, allowed: string[]): ValidationIssue[] {
     locations.flatMap((loc, i) => {
       const bucket = /^s3:\/\/([^/]+)/.exec(loc)?.[1];
       if (bucket === undefined || allowed.includes(bucket)) return [];
-      return [{ file: j.file, jsonPath: `$.${field}[${i}]`, message: `bucket "${bucket}" is not an allowed input bucket (${allowed.join(', ')})`, fix: 'use a location in an allowed bucket, or add the bucket to GA_INPUT_BUCKETS' }];
+      return [{ code: 'dispatch.bucket_not_allowed' as const, file: j.file, jsonPath: `$.${field}[${i}]`, message: `bucket "${bucket}" is not an allowed input bucket (${allowed.join(', ')})`, fix: 'use a location in an allowed bucket, or add the bucket to GA_INPUT_BUCKETS' }];
     }),
   );
 }
@@ -93,6 +94,7 @@ function chooseAnalysis(override: string | undefined, params: AnalysisParameters
   if (named.size > 1) {
     throw new ValidationError([
       {
+        code: 'dispatch.several_analyses',
         file: paramsFile ?? jobs[0]?.file ?? '<jobs>',
         jsonPath: '$..analysis_name',
         message: `one dispatch runs one analysis, but these name several: ${[...named].join(', ')}`,
@@ -130,7 +132,7 @@ export async function planDispatch(o: PlanOptions): Promise<PlannedJob[]> {
   if (o.inputBuckets?.length) issues.push(...jobs.flatMap((j) => foreignBuckets(j, o.inputBuckets!)));
   if (issues.length) throw new ValidationError(issues);
   if (jobs.length === 0) {
-    throw new ValidationError([{ file: o.jobs.join(', '), jsonPath: '$', message: 'no job files (*.json) found', fix: 'give job JSON files or a folder of them' }]);
+    throw new ValidationError([{ code: 'dispatch.no_job_files', file: o.jobs.join(', '), jsonPath: '$', message: 'no job files (*.json) found', fix: 'give job JSON files or a folder of them' }]);
   }
 
   let analysis: AnyAnalysis;
@@ -138,7 +140,7 @@ export async function planDispatch(o: PlanOptions): Promise<PlannedJob[]> {
     analysis = chooseAnalysis(o.analysis, params?.parameters, jobs, params?.file);
   } catch (e) {
     if (e instanceof UnknownAnalysisError) {
-      throw new ValidationError([{ file: params?.file ?? jobs[0].file, jsonPath: '$..analysis_name', message: e.message, fix: 'use one of the registered analyses' }]);
+      throw new ValidationError([{ code: 'dispatch.unknown_analysis', file: params?.file ?? jobs[0].file, jsonPath: '$..analysis_name', message: e.message, fix: 'use one of the registered analyses' }]);
     }
     throw e;
   }
@@ -149,6 +151,7 @@ export async function planDispatch(o: PlanOptions): Promise<PlannedJob[]> {
   for (const x of expanded) {
     if (!x.subjectId) {
       issues.push({
+        code: 'job.no_subject',
         file: x.jobFile,
         jsonPath: '$.group_metadata',
         message: 'the subject id cannot be derived from group_metadata or the asset names',
@@ -221,17 +224,11 @@ export async function startPlanned(planned: PlannedJob[], o: StartOptions): Prom
   const done = new Set(
     (await o.records.getMany(planned.map((p) => p.input.dedupKey), ['status'])).filter((r) => r.status === 'completed').map((r) => r._id),
   );
-  const rows: DispatchRow[] = new Array(planned.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < planned.length) {
-      const i = next++;
-      rows[i] = await startOne(planned[i], done.has(planned[i].input.dedupKey), o);
-      o.onRow?.(rows[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 16, planned.length)) }, lane));
-  return rows;
+  return await mapBounded(planned, o.concurrency ?? 16, async (p) => {
+    const row = await startOne(p, done.has(p.input.dedupKey), o);
+    o.onRow?.(row);
+    return row;
+  });
 }
 
 async function startOne(p: PlannedJob, recordDone: boolean, o: StartOptions): Promise<DispatchRow> {

@@ -4,14 +4,17 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import { createRuntime, nwbCacheDir } from '../runtime.js';
+import { createRuntime } from '../runtime.js';
 import { parseJsonText } from '../schemas/json-text.js';
 import { s3ClientFor } from '../stores/from-config.js';
 import { connectClient } from '../temporal/connection.js';
-import { codeVersion } from '../version.js';
+import { codeVersion } from '../current-code-version.js';
 import { planDispatch, startPlanned } from './dispatch.js';
-import { dispatchTable, textTable } from './format.js';
-import { checkPortableFilter, createJobs, previewRows, SUBJECT_FIELD, writeJobFiles, type CreateJobsOptions, type FileNote, type JobSource, type SameDayPolicy } from './jobs.js';
+import { dispatchTable, textTable } from './text-table.js';
+import { createJobs } from './jobs/create.js';
+import { previewRows, writeJobFiles } from './jobs/files.js';
+import { checkPortableFilter } from './jobs/metadata.js';
+import { SUBJECT_FIELD, type CreateJobsOptions, type FileNote, type JobSource, type SameDayPolicy } from './jobs/model.js';
 
 interface CreateFlags {
   collection?: string;
@@ -119,7 +122,7 @@ export function registerJobsCommand(program: Command, env: () => NodeJS.ProcessE
         source = { metadata: { uri, db: o.db, collection: o.collection!, filter: o.filter, groupBy: o.groupBy, filterObsolete: o.filterObsolete } };
       }
       const options: CreateJobsOptions = {
-        ...(s3Client && { s3: { client: s3Client, cacheDir: nwbCacheDir(vars) } }),
+        ...(s3Client && { s3: { client: s3Client, cacheDir: config.nwbCacheDir } }),
         subjects: o.subjects,
         excludeSubjects: o.excludeSubjects,
         from: o.from,

@@ -3,14 +3,14 @@
 // in a fraction of a second.
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { textTable } from './format.js';
+import { textTable } from './text-table.js';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import type { ProcessingRecord } from '../schemas/record.js';
 import { objectStoreFor, recordStoreFor } from '../stores/from-config.js';
 import { LocalRecordStore } from '../stores/local-records.js';
 import type { RecordStore } from '../stores/record-store.js';
-import { formatBytes, formatDateTime } from '../report/format.js';
+import { formatBytes, formatDateTime } from '../report/human-readable.js';
 import {
   downloadOutputs,
   embeddedStoresEnv,

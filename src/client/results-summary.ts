@@ -2,10 +2,10 @@
 // which mouse, its status, the error with its type and traceback, inputs, outputs with sizes,
 // where the report is, step timings); `--json` prints the record itself.
 import { fileURLToPath } from 'node:url';
-import { elapsedMs, formatBytes, formatDateTime, formatDuration } from '../report/format.js';
+import { elapsedMs, formatBytes, formatDateTime, formatDuration } from '../report/human-readable.js';
 import { outputName, REPORT_NAME } from '../report/outputs.js';
 import type { ProcessingRecord } from '../schemas/record.js';
-import { textTable } from './format.js';
+import { textTable } from './text-table.js';
 
 /** What publishing adds beside the analysis's own files: the run's report and its manifest. */
 export const PUBLISHED_FILES = [REPORT_NAME, 'manifest.json'] as const;

@@ -94,7 +94,7 @@ export async function prepareSamples(repoRoot: string, dataDir: string, jobsRoot
     // A Python analysis (python/examples/example_py), on a Python worker.
     await writeBatch(jobsRoot, 'python-example', [...syntheticJobs, real697062, real717531], { analysis_name: 'example-py', analysis_tag: tag }),
     // The lab's grouped analysis in Python (python/examples/grouped_analysis_py), with the fitted
-    // model of the real sessions (test/fixtures/fits): the lab's fitter takes ~25 s a session.
+    // model of the real sessions (test/fixtures/fits), as the lab's fitter is slow.
     await writeBatch(jobsRoot, 'python-grouped', [real717531], {
       analysis_name: 'grouped-analysis-py',
       analysis_tag: tag,

@@ -6,7 +6,8 @@ import { RASTERISER_ID } from './assets.js';
 import type { Figure, FigureRow, KeyedRow } from './model.js';
 import { renderStrips, scaleFor, type PngOptions } from './png.js';
 import { deserializeStrip, pngParts, serializeStrip, type PngStrip } from './png-strips.js';
-import { blockDocument, layoutFigure, layoutSvgBytes, planFigure, type RowSummary } from './svg.js';
+import { blockDocument, layoutSvgBytes } from './svg/document.js';
+import { layoutFigure, planFigure, type RowSummary } from './svg/layout.js';
 
 export interface FigureTitleParts {
   subject: string;
@@ -177,7 +178,7 @@ export async function renderFigure(figure: Figure, options: RenderOptions = {}):
     },
   );
   // A few at a time, each encoded when its turn comes: all at once, a 100-row figure's encoded
-  // bodies were ~12 MB more at its peak.
+  // bodies would add to its peak.
   const putting = limiter(4);
   await Promise.all([
     ...bodyKeys.map((key, r) => {

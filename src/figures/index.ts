@@ -40,6 +40,6 @@ export {
   type SlopeSeries,
 } from './panels.js';
 export { composeFigure, figureTitle, LARGE_FIGURE_ROWS, renderFigure, type BlobCache, type ComposeInput, type FigureTitleParts, type RenderOptions, type RenderedFigure } from './compose.js';
-export { renderSvg } from './svg.js';
+export { renderSvg } from './svg/document.js';
 export { effectiveScale, renderPng, scaleFor, type PngOptions } from './png.js';
 export { FONT_FAMILY } from './assets.js';

@@ -49,7 +49,7 @@ export function adler32Combine(adlerA: number, adlerB: number, lengthB: number):
 /**
  * RGBA pixels (alpha dropped: figures are drawn on white) as unfiltered RGB scanlines, and their
  * Adler-32 in the same pass. Filter None suits flat-coloured plots best: on an all_sess row it
- * deflates ~20% smaller than libpng's adaptive choice among None/Sub/Up, in a third of the time.
+ * deflates smaller than libpng's adaptive choice among None/Sub/Up, and faster.
  * In place: the scanlines are written over the front of `rgba` (writing never overtakes reading:
  * each pixel is read before anything is written over it), so a drawn row is not held twice; `raw`
  * is a view of `rgba`, whose pixels are gone afterwards.
@@ -88,9 +88,9 @@ export function scanlines(rgba: Uint8Array, width: number, height: number): { ra
  */
 export function encodeStrip(rgba: Uint8Array, width: number, height: number, zlib: StripZlib): PngStrip {
   const { raw, adler } = scanlines(rgba, width, height);
-  // Level 3, zlib's fastest-matching level with the best ratio: on 31 rows of a 20-session run's
-  // figures it deflated in 125 ms against 264 at level 4, 11% larger (4.0 MB against 3.7; level 6
-  // is 3.5 MB in 344 ms). Deflating was a third of a row's time in the rasteriser workers.
+  // Level 3, zlib's fastest-matching level with the best ratio: about half the time of level 4
+  // for slightly larger files, where deflating was a large share of a row's time in the
+  // rasteriser workers.
   const deflated = zlib.deflateRawSync(raw, { level: 3, finishFlush: zlib.constants.Z_FULL_FLUSH });
   return { width, height, rawLength: raw.length, adler, idat: chunk('IDAT', deflated, zlib.crc32) };
 }

@@ -2,16 +2,17 @@
 // encoded to PNG by png-strips.ts. Images are drawn in worker threads, one SVG document per
 // request, each worker collecting its young garbage after every drawing (see WORKER_SOURCE); as a
 // backstop a worker is also ended (freeing everything at once) after drawing RECYCLE_PIXELS
-// pixels, and once idle for IDLE_MS (starting one costs ~40 ms, so figures drawn one after
+// pixels, and once idle for IDLE_MS (starting one is not free, so figures drawn one after
 // another share it). Workers also keep the event loop free (activity heartbeats) while a large
-// figure is drawn. The WebAssembly build frees explicitly but was ~1.5-2x slower and keeps its
-// peak memory for the life of the process.
+// figure is drawn. The WebAssembly build frees explicitly but was slower and keeps its peak
+// memory for the life of the process.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { collectGarbage } from '../memory.js';
 import { FONT_FAMILY, FONT_FILES, RESVG_MODULE } from './assets.js';
 import { assemblePng, chunk, encodeStrip, scanlines, type PngStrip } from './png-strips.js';
-import { outlineText, svgText, type SvgPiece } from './svg.js';
+import { svgText, type SvgPiece } from './svg/document.js';
+import { outlineText } from './svg/text.js';
 
 export interface PngOptions {
   /** Pixels per SVG px (default 2, print-sharp text). */
@@ -50,15 +51,14 @@ export function effectiveScale(svg: string, options: PngOptions = {}): number {
 
 // CommonJS run by the worker: draw each document it is sent, reply with it as a PNG strip, then
 // collect. The strip is encoded here, in place over the pixels' copy resvg hands out: the main
-// thread never holds pixels (~9 MB a row at scale 2) nor waits on their deflate, and a 100-session
-// run peaked ~10-15 MB lower. It is transferred, not copied. resvg's native pixmap is freed only with
-// its JS wrapper, and without a collection after each drawing a worker holds every pixmap it drew
-// (~100 MB at scale 2) until V8 gets to it. A young-generation collection is enough (the drawing's
-// wrappers are young when it ends) and costs <1 ms; a full one cost 7-12 ms a row, and the
-// 100-session group step took 14.4 s with it against 8.4 s (peak RSS 293 -> 283 MB).
+// thread never holds pixels nor waits on their deflate, and a 100-session run peaks lower. It is
+// transferred, not copied. resvg's native pixmap is freed only with its JS wrapper, and without
+// a collection after each drawing a worker holds every pixmap it drew until V8 gets to it. A
+// young-generation collection is enough (the drawing's wrappers are young when it ends) and
+// cheap; a full one after every row made the 100-session group step much slower.
 // Each request is handled in an immediate, after the finalizers that collection queued (N-API
 // runs them from setImmediate): handled at once, back-to-back requests kept every row's native
-// memory until the worker went idle (~4 MB per row; +400 MB on a 100-session all_sess figure).
+// memory until the worker went idle (hundreds of MB on a 100-session all_sess figure).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 require('node:v8').setFlagsFromString('--expose-gc'); // process-wide: later workers have gc already
@@ -70,7 +70,7 @@ ${chunk.toString()}
 ${encodeStrip.toString()}
 function draw(svg, scale) {
   // Labels arrive as outlines (outlineText): a document with no text left needs no font database,
-  // which resvg would otherwise read from the font files for every document (~5 MB per worker).
+  // which resvg would otherwise read from the font files for every document (memory per worker).
   const options = svg.includes('<text') ? workerData.options : { ...workerData.options, font: { loadSystemFonts: false } };
   const image = new Resvg(svg, { ...options, fitTo: { mode: 'zoom', value: scale } }).render();
   const strip = encodeStrip(image.pixels, image.width, image.height, zlib);
@@ -89,17 +89,16 @@ parentPort.on('message', ({ svg, scale }) => setImmediate(() => {
 const RESVG_OPTIONS = {
   background: '#ffffff',
   // An empty crop rectangle: resvg-js otherwise crops to the whole image, i.e. copies every
-  // drawing's pixmap once more before handing its pixels out (same pixels; ~13% of a scale-2
-  // row's draw-and-encode time).
+  // drawing's pixmap once more before handing its pixels out (same pixels, in a noticeable share
+  // of a row's draw-and-encode time).
   crop: { left: 0, top: 0, right: 0, bottom: 0 },
   font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
 };
 
 // resvg's native allocator (mimalloc) purges freed pages only after a delay and only when next
-// called, so an idle worker kept its last drawing's pages: ~40 MB for a scale-2 figure, held
-// through every later, smaller figure. Purged at once, a 100-session run peaked ~9 MB lower
-// (283-285 MB, from 293) at the same speed. Read once, when resvg first loads: set before any
-// worker starts (an operator's own setting wins).
+// called, so an idle worker kept its last drawing's pages, held through every later, smaller
+// figure. Purged at once, a 100-session run peaks lower at the same speed. Read once, when resvg
+// first loads: set before any worker starts (an operator's own setting wins).
 process.env.MIMALLOC_PURGE_DELAY ??= '0';
 
 /** A worker that draws one document per call; ended by the caller. */
@@ -208,9 +207,9 @@ class RasteriserPool {
 
 const POOL_SIZE = Math.min(2, availableParallelism());
 const pool = new RasteriserPool(POOL_SIZE);
-// A collection once ~32 MB more is in use while drawing: each row's document is joined and its
-// text outlined here (~120 kB a row), and a 100-row figure's would otherwise pile up until V8
-// collects on its own schedule.
+// A collection once COLLECT_BYTES more is in use while drawing: each row's document is joined and
+// its text outlined here, and a 100-row figure's would otherwise pile up until V8 collects on its
+// own schedule.
 const COLLECT_BYTES = 32 * 2 ** 20;
 
 /**

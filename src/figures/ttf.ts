@@ -1,10 +1,10 @@
 // A TrueType file read for what figures need: advance widths (tables head, hhea, hmtx, cmap
 // format 4), so layout measures text with the font the PNG is drawn with, and glyph outlines
 // (loca, glyf), so the rasteriser is sent text as paths: resvg shapes and outlines every <text>
-// anew for each document (~50 of ~100 ms per all_sess row), while a label's outline is made
-// here once. Kerning is ignored, in widths and outlines alike: a few percent on labels, well
+// anew for each document (half of an all_sess row's drawing time), while a label's outline is
+// made here once. Kerning is ignored, in widths and outlines alike: a few percent on labels, well
 // inside the padding around them. No library fits: opentype.js 2.0 throws on DejaVu Sans' ccmp
-// lookups and holds ~48 MB per parsed face.
+// lookups and holds tens of MB per parsed face.
 
 export interface TextOutline {
   /** SVG path data in font units, y up as in SVG (baseline at 0, pen starting at 0). */

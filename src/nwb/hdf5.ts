@@ -31,8 +31,8 @@ type H5 = (typeof import('h5wasm/node'))['default'];
 let loading: Promise<H5> | undefined;
 
 /**
- * Loads h5wasm once, on the first HDF5 file (its wasm takes ~0.4 s to compile, which Zarr-only
- * runs should not pay), and makes HDF5 library errors throw instead of printing.
+ * Loads h5wasm once, on the first HDF5 file (compiling its wasm is slow, and Zarr-only runs
+ * should not pay for it), and makes HDF5 library errors throw instead of printing.
  */
 function loadH5(): Promise<H5> {
   loading ??= import('h5wasm/node').then(async ({ default: h5 }) => {

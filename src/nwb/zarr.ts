@@ -125,7 +125,7 @@ function parseZarrJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    // Fall through to the token-aware pass (about 50x slower, so only when needed).
+    // Fall through to the token-aware pass (far slower, so only when needed).
   }
   let out = '';
   let i = 0;

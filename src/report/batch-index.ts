@@ -5,7 +5,7 @@
 // own, so that a new batch (`--fresh`, another code version) leaves the former ones reachable.
 import type { ProcessingRecord } from '../schemas/record.js';
 import type { ObjectStore, StoredObject } from '../stores/object-store.js';
-import { elapsedMs, formatDateTime, formatDuration } from './format.js';
+import { elapsedMs, formatDateTime, formatDuration } from './human-readable.js';
 import { html, page, relativeUrl, type Html } from './html.js';
 import { figuresOf, outputName, REPORT_NAME } from './outputs.js';
 

@@ -1,8 +1,8 @@
 // The per-run (per-mouse) report: one static `index.html` next to the run's outputs, with
 // relative links only, so it works from a local folder, a download (`results get`) or any static
 // file server. Pure: the caller reads sessions.csv and writes the page.
-import { parseCsv } from './csv.js';
-import { compactJson, elapsedMs, formatBytes, formatCell, formatDateTime, formatDuration } from './format.js';
+import { parseCsv } from '../tables/csv.js';
+import { compactJson, elapsedMs, formatBytes, formatCell, formatDateTime, formatDuration } from './human-readable.js';
 import { html, page, relativeUrl, type Html } from './html.js';
 import { figuresOf, SESSIONS_TABLE } from './outputs.js';
 

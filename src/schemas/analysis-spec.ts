@@ -93,6 +93,7 @@ export function resolveParameters<S extends z.ZodType<SpecOutputBase>>(
         const source = origin.get(key) ?? fallback;
         const guess = closest(key, known);
         return {
+          code: 'value.unknown_field' as const,
           file: source.file,
           jsonPath: toJsonPath([...source.path, key]),
           message: `unknown parameter "${key}" for analysis "${spec.name}"`,

@@ -7,7 +7,7 @@ const SEMVER = String.raw`\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?`;
  * which code it runs must not write records or keys.
  * - `<semver>+git.<40-hex commit>`: a clean checkout;
  * - `<semver>+src.<hex>` / `<semver>+bundle.<hex>`: a digest of the sources / built bundle
- *   (works without git, changes with any source change; src/version.ts makes the first);
+ *   (works without git, changes with any source change; src/current-code-version.ts makes the first);
  * - `v<semver>` or `<semver>`: a release tag, set explicitly by the operator (GA_CODE_VERSION);
  * - `[image]@sha256:<64 hex>`: a container image digest, likewise explicit.
  */

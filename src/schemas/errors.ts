@@ -1,10 +1,64 @@
 import type { z } from 'zod';
 
-/** One problem in one input file, phrased for the person who has to fix the file. */
+/**
+ * Stable, machine-readable kinds of input problem: tools and tests match these, never the prose
+ * (which may be reworded). Renaming one is a breaking change.
+ */
+export type IssueCode =
+  // A job, parameters or settings file as a whole.
+  | 'file.not_found'
+  | 'file.unreadable'
+  | 'file.too_large'
+  | 'file.not_utf8'
+  | 'file.json_syntax'
+  | 'file.too_deep'
+  // One value, as the zod schemas judge it (and the refinements shared by several files).
+  | 'value.missing'
+  | 'value.wrong_type'
+  | 'value.not_allowed'
+  | 'value.unknown_field'
+  | 'value.out_of_range'
+  | 'value.bad_format'
+  | 'value.bad_key'
+  | 'value.invalid'
+  | 'value.not_finite'
+  | 'value.operator_key'
+  | 'value.dotted_key'
+  // Data locations in job files.
+  | 'location.invalid'
+  | 'location.traversal'
+  // Job files.
+  | 'job.lengths_differ'
+  | 'job.mixed_location_kinds'
+  | 'job.mixed_subjects'
+  | 'job.bad_subject_id'
+  | 'job.no_subject'
+  // Parameter files and the parameter sets they make with the jobs.
+  | 'parameters.shape'
+  | 'parameters.conflict'
+  | 'parameters.empty'
+  | 'parameters.needs_file'
+  // A dispatch as a whole.
+  | 'dispatch.no_job_files'
+  | 'dispatch.several_analyses'
+  | 'dispatch.unknown_analysis'
+  | 'dispatch.bucket_not_allowed'
+  // The configuration (environment variables, GA_CONFIG_FILE, the Temporal profile).
+  | 'config.missing'
+  | 'config.invalid'
+  | 'config.conflict'
+  | 'config.incomplete'
+  | 'config.not_found'
+  | 'config.unknown_variable'
+  | 'config.temporal_profile'
+  | 'config.namespace_setup';
+
+/** One problem in the input (a job or parameters file, or a configuration variable), phrased for the person who has to fix it. */
 export interface ValidationIssue {
-  /** The file (or other named source) the problem is in. */
+  code: IssueCode;
+  /** The file (or other named source, e.g. `environment`) the problem is in. */
   file: string;
-  /** JSONPath of the offending value, e.g. `$.s3_location[2]`; `$` for the whole document. */
+  /** JSONPath of the offending value, e.g. `$.s3_location[2]`; `$` for the whole document; `$.NAME` for a variable. */
   jsonPath: string;
   /** What is wrong. */
   message: string;
@@ -13,14 +67,16 @@ export interface ValidationIssue {
   /** 1-based position, for syntax errors. */
   line?: number;
   column?: number;
+  /** The configuration variable, for configuration problems. */
+  variable?: string;
 }
 
 /**
- * A bad input file. Carries every issue found; the first one is also exposed as the
- * error's own `file` / `jsonPath` / `problem` / `fix` so callers can report one line.
+ * Input that cannot be used. Carries every issue found; the first one is also exposed as the
+ * error's own `code` / `file` / `jsonPath` / `problem` / `fix` so callers can report one line.
  */
-export class ValidationError extends Error {
-  override readonly name = 'ValidationError';
+abstract class InputError extends Error {
+  readonly code: IssueCode;
   readonly file: string;
   readonly jsonPath: string;
   /** The first issue's bare message (`message` holds the full, formatted text). */
@@ -30,10 +86,11 @@ export class ValidationError extends Error {
   readonly column?: number;
   readonly issues: readonly ValidationIssue[];
 
-  constructor(issues: readonly ValidationIssue[]) {
-    if (issues.length === 0) throw new TypeError('ValidationError needs at least one issue');
-    super(issues.map(formatIssue).join('\n'));
+  constructor(issues: readonly ValidationIssue[], message: string) {
+    if (issues.length === 0) throw new TypeError(`${new.target.name} needs at least one issue`);
+    super(message);
     const first = issues[0];
+    this.code = first.code;
     this.file = first.file;
     this.jsonPath = first.jsonPath;
     this.problem = first.message;
@@ -44,7 +101,38 @@ export class ValidationError extends Error {
   }
 }
 
+/** A bad job or parameters file (exit code 2; a non-retryable failure in an activity). */
+export class ValidationError extends InputError {
+  override readonly name = 'ValidationError';
+  constructor(issues: readonly ValidationIssue[]) {
+    super(issues, issues.map(formatIssue).join('\n'));
+  }
+}
+
+/** A configuration that cannot work: every problem with it, in one error (exit code 2). */
+export class ConfigError extends InputError {
+  override readonly name = 'ConfigError';
+  /** The first problem's variable. */
+  readonly variable: string;
+  constructor(issues: readonly ValidationIssue[]) {
+    super(issues, `Invalid configuration:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+    this.variable = issues[0].variable ?? issues[0].jsonPath;
+  }
+}
+
+/** Where configuration values come from unless a file is named. */
+export const ENVIRONMENT = 'environment';
+
+/** A problem with one configuration variable (`file`: where its value came from). */
+export function configIssue(variable: string, code: IssueCode, message: string, fix: string, file = ENVIRONMENT): ValidationIssue {
+  return { code, file, jsonPath: toJsonPath([variable]), variable, message, fix };
+}
+
 export function formatIssue(issue: ValidationIssue): string {
+  if (issue.variable !== undefined) {
+    const from = issue.file === ENVIRONMENT ? '' : ` (in ${issue.file}${issue.line !== undefined ? `:${issue.line}:${issue.column ?? 1}` : ''})`;
+    return `${issue.variable}${from}: ${issue.message}. Fix: ${issue.fix}`;
+  }
   const where =
     issue.line !== undefined ? `${issue.file}:${issue.line}:${issue.column ?? 1}` : issue.file;
   return `${where}: ${issue.jsonPath}: ${issue.message}. Fix: ${issue.fix}`;
@@ -73,9 +161,10 @@ export function toJsonPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** Custom zod issues carry their fix in `params.fix`; this is how refinements attach one. */
+/** Custom zod issues carry their fix in `params.fix` (and their kind in `params.code`); this is how refinements attach them. */
 export interface FixParams {
   fix: string;
+  code?: IssueCode;
 }
 
 /**
@@ -136,7 +225,29 @@ function describeZodIssue(
   const path = [...prefix, ...(issue.path as PathSegment[])];
   const jsonPath = toJsonPath(path);
   const { message, fix } = explain(issue, path);
-  return { file, jsonPath, message, fix };
+  return { code: codeOf(issue), file, jsonPath, message, fix };
+}
+
+// zod's kinds of issue as ours; a refinement names its own in `params.code`.
+function codeOf(issue: ZodIssueLike): IssueCode {
+  if (issue.params?.code) return issue.params.code;
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? 'value.missing' : 'value.wrong_type';
+    case 'invalid_value':
+      return 'value.not_allowed';
+    case 'unrecognized_keys':
+      return 'value.unknown_field';
+    case 'too_small':
+    case 'too_big':
+      return 'value.out_of_range';
+    case 'invalid_format':
+      return 'value.bad_format';
+    case 'invalid_key':
+      return 'value.bad_key';
+    default:
+      return 'value.invalid';
+  }
 }
 
 // Of a union's failed branches, the one that got furthest: the deepest first error, and on a

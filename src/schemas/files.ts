@@ -12,7 +12,7 @@ async function readSmallTextFile(path: string): Promise<string> {
     const info = await stat(path);
     if (!info.isFile()) {
       throw new ValidationError([
-        { file: path, jsonPath: '$', message: 'is not a regular file', fix: 'give the path of a JSON file' },
+        { code: 'file.unreadable', file: path, jsonPath: '$', message: 'is not a regular file', fix: 'give the path of a JSON file' },
       ]);
     }
     size = info.size;
@@ -21,6 +21,7 @@ async function readSmallTextFile(path: string): Promise<string> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ValidationError([
       {
+        code: code === 'ENOENT' ? 'file.not_found' : 'file.unreadable',
         file: path,
         jsonPath: '$',
         message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? (e as Error).message})`,
@@ -38,7 +39,7 @@ async function readSmallTextFile(path: string): Promise<string> {
     const lossy = bytes.toString('utf8');
     const { line, column } = lineColumn(lossy, lossy.indexOf('\uFFFD'));
     throw new ValidationError([
-      { file: path, jsonPath: '$', message: 'is not UTF-8 text (invalid bytes here)', fix: 'save the file as UTF-8', line, column },
+      { code: 'file.not_utf8', file: path, jsonPath: '$', message: 'is not UTF-8 text (invalid bytes here)', fix: 'save the file as UTF-8', line, column },
     ]);
   }
 }

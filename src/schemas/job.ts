@@ -11,7 +11,7 @@ const LocationString = z
   .transform((raw, ctx) => {
     const checked = checkLocation(raw);
     if (!checked.ok) {
-      ctx.addIssue({ code: 'custom', message: checked.message, params: { fix: checked.fix } });
+      ctx.addIssue({ code: 'custom', message: checked.message, params: { fix: checked.fix, code: checked.code } });
       return z.NEVER;
     }
     return checked.normalized;
@@ -80,7 +80,7 @@ export const AnalysisDispatchModel = z
           code: 'custom',
           path: [field],
           message: `has ${list.length} entries but s3_location has ${n}`,
-          params: { fix: `give exactly one ${field} per s3_location entry, in the same order (or omit ${field})` },
+          params: { fix: `give exactly one ${field} per s3_location entry, in the same order (or omit ${field})`, code: 'job.lengths_differ' },
         });
       }
     }
@@ -94,7 +94,7 @@ export const AnalysisDispatchModel = z
         code: 'custom',
         path: ['s3_location'],
         message: 'mixes s3:// and local locations',
-        params: { fix: 'use only s3:// URIs, or only local paths, within one job' },
+        params: { fix: 'use only s3:// URIs, or only local paths, within one job', code: 'job.mixed_location_kinds' },
       });
     }
     const conflict = subjectConflict(job);
@@ -103,7 +103,7 @@ export const AnalysisDispatchModel = z
         code: 'custom',
         path: conflict.path,
         message: conflict.message,
-        params: { fix: 'one job analyses one mouse: split the assets into one job per subject' },
+        params: { fix: 'one job analyses one mouse: split the assets into one job per subject', code: 'job.mixed_subjects' },
       });
     }
     const bad = subjectCandidates(job).find((c) => !SUBJECT_ID_PATTERN.test(c.subject));
@@ -112,7 +112,7 @@ export const AnalysisDispatchModel = z
         code: 'custom',
         path: bad.path,
         message: `subject id "${bad.subject}" is not a plain token (letters, digits, ".", "_", "-")`,
-        params: { fix: 'correct the subject id' },
+        params: { fix: 'correct the subject id', code: 'job.bad_subject_id' },
       });
     }
   })
@@ -214,6 +214,7 @@ export function validateJob(data: unknown, file: string, options: JobParseOption
   const issues = options.allowUnknownFields
     ? []
     : unknown.map((k) => ({
+        code: 'value.unknown_field' as const,
         file,
         jsonPath: toJsonPath([k]),
         message: `unknown field "${k}"`,

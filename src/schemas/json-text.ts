@@ -25,6 +25,7 @@ export function parseJsonText(
     const { line, column } = lineColumn(body, offset);
     throw new ValidationError([
       {
+        code: 'file.json_syntax',
         file,
         jsonPath: '$',
         message: `malformed JSON at line ${line}, column ${column}: ${
@@ -40,6 +41,7 @@ export function parseJsonText(
   if (deep) {
     throw new ValidationError([
       {
+        code: 'file.too_deep',
         file,
         jsonPath: toJsonPath(deep),
         message: `nested more than ${MAX_JSON_DEPTH} levels deep`,
@@ -69,6 +71,7 @@ function tooDeep(root: unknown): PathSegment[] | undefined {
 export function fileTooLarge(file: string, bytes: number, maxBytes: number): ValidationError {
   return new ValidationError([
     {
+      code: 'file.too_large',
       file,
       jsonPath: '$',
       message: `file is ${bytes} bytes, larger than the ${maxBytes}-byte limit for job and parameter files`,

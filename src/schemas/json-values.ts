@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import type { PathSegment } from './errors.js';
+import type { IssueCode, PathSegment } from './errors.js';
 
 /** A JSON object as parsed from a file: opaque to the generic layers. */
 export type JsonObject = { [key: string]: unknown };
 
 export interface JsonValueProblem {
   path: PathSegment[];
+  code: IssueCode;
   message: string;
   fix: string;
 }
@@ -19,7 +20,7 @@ export function storableJsonProblems(value: unknown, at: PathSegment[] = []): Js
   const out: JsonValueProblem[] = [];
   const walk = (v: unknown, p: PathSegment[]): void => {
     if (typeof v === 'number' && !Number.isFinite(v)) {
-      out.push({ path: p, message: `number ${v} is outside the range of a double`, fix: 'use a finite number' });
+      out.push({ path: p, code: 'value.not_finite', message: `number ${v} is outside the range of a double`, fix: 'use a finite number' });
     } else if (Array.isArray(v)) {
       v.forEach((item, i) => walk(item, [...p, i]));
     } else if (v !== null && typeof v === 'object') {
@@ -27,12 +28,14 @@ export function storableJsonProblems(value: unknown, at: PathSegment[] = []): Js
         if (k.startsWith('$')) {
           out.push({
             path: [...p, k],
+            code: 'value.operator_key',
             message: `key "${k}" starts with "$", which MongoDB reads as an operator`,
             fix: `rename the key without the leading "$"`,
           });
         } else if (k.includes('.')) {
           out.push({
             path: [...p, k],
+            code: 'value.dotted_key',
             message: `key "${k}" contains ".", which MongoDB reads as a path separator`,
             fix: `rename the key (e.g. "${k.replaceAll('.', '_')}") or nest it as an object`,
           });
@@ -50,6 +53,6 @@ export const StorableJsonObject = z
   .record(z.string(), z.unknown())
   .superRefine((value, ctx) => {
     for (const p of storableJsonProblems(value)) {
-      ctx.addIssue({ code: 'custom', path: p.path, message: p.message, params: { fix: p.fix } });
+      ctx.addIssue({ code: 'custom', path: p.path, message: p.message, params: { fix: p.fix, code: p.code } });
     }
   });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IssueCode } from './errors.js';
 
 /**
  * Data locations in job files: `s3://bucket/prefix` URIs, or (local mode) a path or `file://` URI.
@@ -11,7 +12,7 @@ export type Location =
 
 export type LocationCheck =
   | { ok: true; location: Location; normalized: string }
-  | { ok: false; message: string; fix: string };
+  | { ok: false; code: IssueCode; message: string; fix: string };
 
 // AWS bucket naming rules (3-63 chars, lowercase, digits, dots, hyphens, alphanumeric ends).
 const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
@@ -22,13 +23,13 @@ export const LOCATION_EXAMPLES = 's3://my-bucket/behavior_697062_2023-11-14_11-1
 /** Validates and normalises one location (trailing slashes dropped; `file://` becomes a path). */
 export function checkLocation(raw: string): LocationCheck {
   if (raw.length === 0) {
-    return { ok: false, message: 'location is empty', fix: `give a location such as ${LOCATION_EXAMPLES}` };
+    return { ok: false, code: 'location.invalid', message: 'location is empty', fix: `give a location such as ${LOCATION_EXAMPLES}` };
   }
   if (raw.trim() !== raw) {
-    return { ok: false, message: 'location has leading or trailing spaces', fix: 'remove the spaces' };
+    return { ok: false, code: 'location.invalid', message: 'location has leading or trailing spaces', fix: 'remove the spaces' };
   }
   if (raw.includes('\0')) {
-    return { ok: false, message: 'location contains a NUL character', fix: 'remove it' };
+    return { ok: false, code: 'location.invalid', message: 'location contains a NUL character', fix: 'remove it' };
   }
   const scheme = SCHEME.exec(raw)?.[1]?.toLowerCase();
   if (scheme === 's3') {
@@ -36,6 +37,7 @@ export function checkLocation(raw: string): LocationCheck {
     if (!m) {
       return {
         ok: false,
+        code: 'location.invalid',
         message: `"${raw}" is not a valid s3:// URI (bucket names are 3-63 lowercase letters, digits, dots or hyphens)`,
         fix: 'write it as s3://bucket/prefix, e.g. s3://my-bucket/behavior_697062_2023-11-14_11-12-44',
       };
@@ -56,6 +58,7 @@ export function checkLocation(raw: string): LocationCheck {
     } catch {
       return {
         ok: false,
+        code: 'location.invalid',
         message: `"${raw}" is not a valid file:// URI`,
         fix: 'use an absolute file URI (file:///data/sessions/697062) or a plain path',
       };
@@ -63,6 +66,7 @@ export function checkLocation(raw: string): LocationCheck {
   } else if (scheme !== undefined) {
     return {
       ok: false,
+      code: 'location.invalid',
       message: `"${scheme}://" locations are not supported`,
       fix: 'use an s3:// URI, a file:// URI or a local path',
     };
@@ -86,6 +90,7 @@ function hasDotDotSegment(p: string, percentEncoded: boolean): boolean {
 function dotDot(raw: string): LocationCheck {
   return {
     ok: false,
+    code: 'location.traversal',
     message: `"${raw}" contains a ".." path segment`,
     fix: 'give the path without ".." (relative paths are resolved inside GA_DATA_ROOT)',
   };

@@ -12,6 +12,7 @@ import {
   issuesFromZod,
   toJsonPath,
   ValidationError,
+  type IssueCode,
   type PathSegment,
   type ValidationIssue,
 } from './errors.js';
@@ -60,11 +61,11 @@ const FILE_FIELDS = ['analysis_parameter', 'distributed_parameters', 'fixed_para
 
 /** Validates an already-parsed parameters document; shape errors come first and say which shape to use. */
 export function validateParametersFile(data: unknown, file: string): AnalysisParametersFile {
-  const fail = (path: PathSegment[], message: string, fix: string): never => {
-    throw new ValidationError([{ file, jsonPath: path.length ? `$.${String(path[0])}` : '$', message, fix }]);
+  const fail = (code: IssueCode, path: PathSegment[], message: string, fix: string): never => {
+    throw new ValidationError([{ code, file, jsonPath: path.length ? `$.${String(path[0])}` : '$', message, fix }]);
   };
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    fail([], 'the parameters file must be a JSON object', `use one of ${SHAPES}`);
+    fail('parameters.shape', [], 'the parameters file must be a JSON object', `use one of ${SHAPES}`);
   }
   const doc = data as Record<string, unknown>;
   const has = (k: string): boolean => Object.hasOwn(doc, k);
@@ -72,6 +73,7 @@ export function validateParametersFile(data: unknown, file: string): AnalysisPar
   const guesses = unknown.map((k) => closest(k, FILE_FIELDS));
   if (unknown.length > 0 && !FILE_FIELDS.some(has) && guesses.every((g) => g === undefined)) {
     fail(
+      'parameters.shape',
       [],
       'none of "analysis_parameter", "distributed_parameters" or "fixed_parameters" is present (bare parameters?)',
       'wrap the parameters as {"analysis_parameter": {...}}',
@@ -80,6 +82,7 @@ export function validateParametersFile(data: unknown, file: string): AnalysisPar
   if (unknown.length > 0) {
     throw new ValidationError(
       unknown.map((k, i) => ({
+        code: 'value.unknown_field' as const,
         file,
         jsonPath: toJsonPath([k]),
         message: `unknown top-level field "${k}"`,
@@ -89,6 +92,7 @@ export function validateParametersFile(data: unknown, file: string): AnalysisPar
   }
   if (has('analysis_parameter') && has('distributed_parameters')) {
     fail(
+      'parameters.conflict',
       ['distributed_parameters'],
       'both "analysis_parameter" and "distributed_parameters" are given',
       'keep one: a single set as "analysis_parameter", or several as "distributed_parameters" (shared values in "fixed_parameters")',
@@ -96,16 +100,18 @@ export function validateParametersFile(data: unknown, file: string): AnalysisPar
   }
   if (has('analysis_parameter') && has('fixed_parameters')) {
     fail(
+      'parameters.conflict',
       ['fixed_parameters'],
       'both "analysis_parameter" and "fixed_parameters" are given',
       'move the fixed values into "analysis_parameter"',
     );
   }
   if (!has('analysis_parameter') && !has('distributed_parameters') && !has('fixed_parameters')) {
-    fail([], 'the parameters file is empty', `use one of ${SHAPES}`);
+    fail('parameters.empty', [], 'the parameters file is empty', `use one of ${SHAPES}`);
   }
   if (Array.isArray(doc.distributed_parameters) && doc.distributed_parameters.length === 0) {
     fail(
+      'parameters.empty',
       ['distributed_parameters'],
       'the distributed_parameters list is empty, so no job would run',
       'add at least one parameter set, or use {"analysis_parameter": {...}} for a single set',
@@ -216,6 +222,7 @@ function oneLineJson(value: unknown): string {
 function noParametersFileIssue(analysisName: string, [key, field]: [string, z.ZodType]): ValidationIssue {
   const example = oneLineJson({ analysis_parameter: { [key]: exampleValue(field) } });
   return {
+    code: 'parameters.needs_file',
     file: NO_PARAMETERS_FILE,
     jsonPath: toJsonPath(['analysis_parameter', key]),
     message: `analysis "${analysisName}" needs "${key}", which has no default, and no parameters file was given`,

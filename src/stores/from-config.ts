@@ -1,6 +1,6 @@
 // Builds the stores the configuration names: S3 or a local folder for objects, MongoDB or a
 // local folder for records. The S3 SDK and the MongoDB driver are loaded only when configured
-// (~20 MB of memory each in every worker that uses local folders).
+// (each costs memory in every worker that uses local folders).
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config.js';
 import { LocalObjectStore } from './local.js';

@@ -70,9 +70,8 @@ async function isZarrRoot(dir: string) {
 
 function localZarrRef(location: string): SessionRef {
   // Thousands of chunk files per session, listed and stat'ed synchronously: through the thread
-  // pool each directory and file was a round trip (~30 ms a session against ~4). The walk builds
-  // each file's path and its path relative to the root as it goes: Node's recursive listing
-  // then path.join per file cost a third more (13 Zarr sessions: 48 ms against 65).
+  // pool each directory and file was a round trip. The walk builds each file's path and its path
+  // relative to the root as it goes, cheaper than Node's recursive listing then path.join per file.
   const dir = resolve(location);
   const files: { path: string; rel: string }[] = [];
   const walk = (folder: string, rel: string) => {
@@ -109,7 +108,7 @@ async function resolveS3(uri: string, o: InputResolverOptions): Promise<SessionR
   if (o.allowedBuckets?.length && !o.allowedBuckets.includes(bucket)) {
     throw new InputNotFoundError(uri, `bucket ${bucket} is not an allowed input bucket (${o.allowedBuckets.join(', ')}); set GA_INPUT_BUCKETS`);
   }
-  // Loaded here, not at start-up: a worker on local stores never pays for the SDK (~20 MB).
+  // Loaded here, not at start-up: a worker on local stores never pays for the SDK's memory.
   const { HeadObjectCommand, ListObjectsV2Command, S3ServiceException } = await import('@aws-sdk/client-s3');
   // An exact object is one HDF5 session; `*.nwb` keys are tried first, as they usually are one.
   const exact = async (): Promise<SessionRef[]> => {

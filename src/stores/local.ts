@@ -46,8 +46,8 @@ export class LocalObjectStore implements ObjectStore {
 
   // put writes synchronously, as get and head read: through the thread pool an object was six
   // round trips (mkdir, open, write, close, rename, stat), and a run puts hundreds (cache entries,
-  // figure rows, tables). 300 puts of 30 kB and 10 of 2.5 MB: ~350 ms of CPU against 120-210.
-  // Writes land in the page cache; the largest bodies (tens of MB) hold the event loop for ms.
+  // figure rows, tables). Writes land in the page cache; the largest bodies (tens of MB) hold the
+  // event loop only briefly.
   async put(key: string, body: Body, opts: PutOptions = {}): Promise<StoredObject> {
     const sha256 = bodySha256(body); // first: a body that is not bytes fails before any file exists
     const tmp = this.tmpPath(key);
@@ -68,9 +68,9 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   // A copy is a hard link, made read-only with its source: the bytes are stored once however
-  // many runs list them (each run's outputs hold every session's tables: ~100 MB for a 20-session
-  // mouse, copied again by every incremental run), and 60 links of a 4 MB table took 0.6 ms here
-  // against 146 ms to copy them. Read-only, as DVC protects its hard-linked cache: a program
+  // many runs list them (each run's outputs hold every session's tables, copied again by every
+  // incremental run), and a link costs next to nothing where a copy costs the bytes. Read-only,
+  // as DVC protects its hard-linked cache: a program
   // rewriting one of the names in place would change them all, the cache entry too. The store
   // itself only ever replaces files (write, then rename). Where links are refused (another file
   // system, too many links), the kernel copies.
@@ -130,8 +130,8 @@ export class LocalObjectStore implements ObjectStore {
     return { key, size: s.size, sha256: sha256 ?? (await this.sha256Of(target, s)), lastModified: s.mtime };
   }
 
-  // get and head read synchronously: local objects come from the page cache in microseconds, and
-  // through the thread pool a small read (open, fstat, read, close) cost ~10x the CPU. An
+  // get and head read synchronously: local objects come from the page cache, and through the
+  // thread pool a small read (open, fstat, read, close) cost several times the CPU. An
   // incremental group step reads ~300 cache entries while the rasterisers want both cores.
   async get(key: string): Promise<Uint8Array> {
     try {

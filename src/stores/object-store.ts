@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * What put stores: bytes, text (as UTF-8), or bytes in parts, stored one after another and never
- * joined here (a 100-row figure's PNG is its ~11 MB of strips, not a copy of them as well).
+ * joined here (a 100-row figure's PNG is its strips, not a copy of them as well).
  */
 export type Body = Uint8Array | string | readonly Uint8Array[];
 

@@ -1,6 +1,8 @@
-// ColumnTable -> CSV text as pandas `DataFrame.to_csv()` writes it (defaults: ',' separator, '\n'
-// line ends, minimal quoting, missing values as empty fields), so files compare equal to the
-// reference's byte for byte. Float text is Python's repr (shortest round-trip digits).
+// The tables' CSV. Written (ColumnTable -> text) as pandas `DataFrame.to_csv()` writes it
+// (defaults: ',' separator, '\n' line ends, minimal quoting, missing values as empty fields), so
+// files compare equal to the reference's byte for byte; float text is Python's repr (shortest
+// round-trip digits). Read back (parseCsv, for the reports) as RFC 4180: quoted fields may hold
+// separators, quotes ('""') and line breaks; '\n' or '\r\n' line ends.
 import { checkTable, type Column, type ColumnTable } from './types.js';
 
 export interface CsvOptions {
@@ -115,4 +117,37 @@ export function toCsv(table: ColumnTable, options: CsvOptions = {}): string {
     lines.push(line(index ? [String(r), ...fields] : fields));
   }
   return lines.join('\n') + '\n';
+}
+
+/** Rows of fields; a trailing line break does not make an empty last row. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c !== '"') field += c;
+      else if (text[i + 1] === '"') {
+        field += '"';
+        i++;
+      }
+      else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (quoted) throw new Error('CSV ends inside a quoted field');
+  if (field !== '' || row.length > 0) rows.push([...row, field]);
+  return rows;
 }

@@ -73,7 +73,7 @@ const PART_BYTES = 1 << 20;
 /**
  * A ByteWriter that hands its bytes on in parts of about PART_BYTES (as hyparquet-writer's own
  * file writer flushes to disk): one growing buffer would double up to the file's size and be
- * copied out once more (a session's 14 MB df_fip held ~30 MB at its peak).
+ * copied out once more (a session's df_fip held about twice its size at its peak).
  */
 class PartsWriter extends ByteWriter {
   readonly parts: Uint8Array[] = [];

@@ -1,24 +1,29 @@
-import { readFile } from 'node:fs/promises';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { toClientOptions } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.js';
 import { checkNamespace } from './namespace-check.js';
 
 /** Where and how to reach Temporal: a local dev server, self-hosted (mTLS) or Temporal Cloud (API key). */
-export type TemporalSettings = Pick<Config['temporal'], 'address' | 'namespace' | 'taskQueue' | 'apiKey' | 'tls'>;
+export type TemporalSettings = Pick<Config['temporal'], 'address' | 'namespace' | 'taskQueue' | 'apiKey' | 'tls' | 'grpcMeta'>;
 
-// `false`, not undefined, when TLS is off: the SDK turns TLS on by itself whenever an API key is
-// given, which would ignore TEMPORAL_TLS=false.
-async function tlsOptions(s: TemporalSettings): Promise<TLSConfig | false> {
-  if (!s.tls) return false;
-  const { clientCertPath, clientKeyPath, serverCaCertPath, serverName } = s.tls;
-  return {
-    ...(clientCertPath && clientKeyPath
-      ? { clientCertPair: { crt: await readFile(clientCertPath), key: await readFile(clientKeyPath) } }
-      : {}),
-    ...(serverCaCertPath ? { serverRootCACertificate: await readFile(serverCaCertPath) } : {}),
-    ...(serverName ? { serverNameOverride: serverName } : {}),
-  };
+/**
+ * The connection options, as Temporal's environment configuration makes them from a profile
+ * (certificates read from their files, TLS on with an API key).
+ */
+export function connectionOptions(s: TemporalSettings) {
+  const t = s.tls;
+  const source = (path?: string, data?: string) => (path !== undefined ? { path } : data !== undefined ? { data } : undefined);
+  return toClientOptions({
+    address: s.address,
+    apiKey: s.apiKey,
+    grpcMeta: s.grpcMeta,
+    // Without TLS settings `disabled`, not undefined: the SDK would turn TLS on by itself for an
+    // API key, ignoring TEMPORAL_TLS=false.
+    tls: t
+      ? { serverName: t.serverName, clientCert: source(t.clientCertPath, t.clientCertData), clientKey: source(t.clientKeyPath, t.clientKeyData), serverCACert: source(t.serverCaCertPath, t.serverCaCertData) }
+      : { disabled: true },
+  }).connectionOptions;
 }
 
 /**
@@ -27,7 +32,7 @@ async function tlsOptions(s: TemporalSettings): Promise<TLSConfig | false> {
  * command that fixes it), instead of a bare `ServiceError: Failed to start Workflow` per start.
  */
 export async function connectClient(s: TemporalSettings): Promise<Client> {
-  const connection = await Connection.connect({ address: s.address, tls: await tlsOptions(s), apiKey: s.apiKey });
+  const connection = await Connection.connect(connectionOptions(s));
   try {
     await checkNamespace(connection, s);
   } catch (e) {
@@ -38,5 +43,5 @@ export async function connectClient(s: TemporalSettings): Promise<Client> {
 }
 
 export async function connectWorker(s: TemporalSettings): Promise<NativeConnection> {
-  return await NativeConnection.connect({ address: s.address, tls: await tlsOptions(s), apiKey: s.apiKey });
+  return await NativeConnection.connect(connectionOptions(s));
 }

@@ -5,7 +5,7 @@
 import { SearchAttributeType } from '@temporalio/common';
 // A CommonJS module whose names Node's ESM loader cannot list: its default export is module.exports.
 import proto from '@temporalio/proto';
-import { ConfigError } from '../config.js';
+import { ConfigError, configIssue } from '../schemas/errors.js';
 import { SA } from '../workflows/search-attributes.js';
 import type { TemporalSettings } from './connection.js';
 
@@ -19,9 +19,9 @@ export function searchAttributeTypeName(type: Type): string {
   return type.toLowerCase().replace(/(?:^|_)([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-// The server reports types as IndexedValueType numbers (INDEXED_VALUE_TYPE_KEYWORD = 2, ...).
-const indexed = (type: Type): number => proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}`];
-const typeOf = (n: number): Type | undefined => Object.values(SearchAttributeType).find((t) => indexed(t) === n);
+// The server reports (and takes) types as IndexedValueType numbers (INDEXED_VALUE_TYPE_KEYWORD = 2, ...).
+export const indexedValueType = (type: Type): number => proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}`];
+const typeOf = (n: number): Type | undefined => Object.values(SearchAttributeType).find((t) => indexedValueType(t) === n);
 
 // How the temporal CLI reaches this server: never the API key itself.
 function cliConnection(s: TemporalSettings): string {
@@ -43,7 +43,7 @@ function cliConnection(s: TemporalSettings): string {
  */
 export function searchAttributesProblem(s: TemporalSettings, registered: Record<string, number>): string | undefined {
   const missing = REQUIRED_SEARCH_ATTRIBUTES.filter((a) => registered[a.name] === undefined);
-  const wrong = REQUIRED_SEARCH_ATTRIBUTES.filter((a) => registered[a.name] !== undefined && registered[a.name] !== indexed(a.type));
+  const wrong = REQUIRED_SEARCH_ATTRIBUTES.filter((a) => registered[a.name] !== undefined && registered[a.name] !== indexedValueType(a.type));
   if (missing.length === 0 && wrong.length === 0) return undefined;
   const ns = `--namespace ${s.namespace}`;
   const connection = cliConnection(s);
@@ -79,7 +79,7 @@ export function searchAttributesProblem(s: TemporalSettings, registered: Record<
 /** The namespace cannot run the workflows as it is: a configuration problem (exit code 2). */
 export class NamespaceSetupError extends ConfigError {
   constructor(message: string) {
-    super([{ variable: 'TEMPORAL_NAMESPACE', message, expected: 'a namespace with the custom search attributes', example: 'default' }]);
+    super([configIssue('TEMPORAL_NAMESPACE', 'config.namespace_setup', message, 'create what is missing with the commands in the message')]);
     this.message = message;
   }
 }

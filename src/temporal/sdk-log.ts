@@ -10,6 +10,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import type { RuntimeOptions } from '@temporalio/worker';
+import { readVariable } from '../config/variables.js';
 
 const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 /** The SDK's LogTimestamp meta key (nanoseconds since the epoch, a bigint). */
@@ -24,11 +25,6 @@ export interface SdkLog {
   notice(): string | undefined;
   /** Closes the file (lines logged later are dropped). */
   close(): void;
-}
-
-function levelFrom(env: NodeJS.ProcessEnv): LogLevel | undefined {
-  const v = env.GA_LOG_LEVEL?.toUpperCase();
-  return LEVELS.find((l) => l === v);
 }
 
 function metaText(meta: LogMetadata | undefined): string {
@@ -51,7 +47,7 @@ function joinAnd(parts: string[]): string {
 /** The Runtime options that route the SDK's lines as described above, and the log they go to. */
 export function sdkLogging(o: { file?: string; env?: NodeJS.ProcessEnv }): { options: RuntimeOptions; log: SdkLog } {
   const env = o.env ?? process.env;
-  const level = levelFrom(env) ?? (o.file ? 'INFO' : 'WARN');
+  const level = readVariable('GA_LOG_LEVEL', env) ?? (o.file ? 'INFO' : 'WARN');
   const echo = !o.file || level === 'DEBUG' || level === 'TRACE';
   let fd: number | undefined;
   if (o.file) {

@@ -35,11 +35,23 @@ export async function createWorker(p: WorkerParams): Promise<Worker> {
     ...definedOnly({
       maxConcurrentActivityTaskExecutions: p.maxConcurrentActivityTaskExecutions,
       maxConcurrentWorkflowTaskExecutions: p.maxConcurrentWorkflowTaskExecutions,
+      activityTaskPollerBehavior: activityPollers(p.maxConcurrentActivityTaskExecutions),
       identity: p.identity,
     }),
     // Let in-flight activities finish (or hand them back) on SIGTERM before exiting.
     shutdownGraceTime: '30 seconds',
   });
+}
+
+/**
+ * Activity pollers for `slots` activity slots: a quarter of them (1 to 10). Each poller holds a slot
+ * while it waits, and the SDK's default (one per slot, up to 10) left no slot free for eager
+ * dispatch, in which the server hands a workflow task's next activity back with its completion
+ * instead of through the task queue: one task dispatch less per activity, most of a run's
+ * Temporal overhead on the dev server (bench/README.md, measured facts).
+ */
+function activityPollers(slots: number | undefined): WorkerOptions['activityTaskPollerBehavior'] {
+  return slots === undefined ? undefined : { type: 'simple-maximum', maximum: Math.min(10, Math.max(1, Math.floor(slots / 4))) };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

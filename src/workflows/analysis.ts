@@ -1,6 +1,6 @@
 // The generic per-mouse analysis workflow: orchestration only. It knows nothing about any one
 // analysis; activities look the analysis up by name. Deterministic: no I/O, no clocks but
-// workflow time, no imports beyond @temporalio/workflow and types.
+// workflow time, no imports beyond @temporalio/workflow, types and the Node-free mapBounded.
 import {
   ApplicationFailure,
   CancellationScope,
@@ -21,6 +21,7 @@ import type {
   SessionResult,
   StepTiming,
 } from './analysis-types.js';
+import { mapBounded } from '../concurrency.js';
 import { SA } from './search-attributes.js';
 
 export const progressQuery = defineQuery<AnalysisProgress>('progress');
@@ -164,18 +165,4 @@ function describeFailure(err: unknown, step: string) {
   const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { file?: string; traceback?: string } | undefined) : undefined;
   const type = cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
   return { message, step, file: details?.file ?? undefined, type, traceback: details?.traceback, runId: workflowInfo().runId };
-}
-
-/** Runs fn over items with at most `limit` in flight, keeping results in input order. */
-async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  return results;
 }

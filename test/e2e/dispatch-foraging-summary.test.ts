@@ -21,7 +21,7 @@ import { createWorker } from '../../src/temporal/worker-factory.js';
 import { analysisWorkflow } from '../../src/workflows/analysis.js';
 import type { AnalysisWorkflowInput } from '../../src/workflows/analysis-types.js';
 import { ValidationError } from '../../src/schemas/errors.js';
-import { codeVersion } from '../../src/version.js';
+import { codeVersion } from '../../src/current-code-version.js';
 import { startE2E, uploadToS3, waitUntilListed, type E2E } from '../support/e2e.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'real-nwb');

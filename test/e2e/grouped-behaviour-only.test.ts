@@ -3,21 +3,19 @@
 // df_trials / df_events, the behaviour figure, the sessions table, an rpe_slope with no rows but
 // its declared columns (read back with pandas), the summary; no PSTH figures and no warning about
 // channels.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planDispatch, startPlanned } from '../../src/client/dispatch.js';
-import { codeVersion } from '../../src/version.js';
+import { codeVersion } from '../../src/current-code-version.js';
 import type { analysisWorkflow } from '../../src/workflows/analysis.js';
 import { startE2E, uploadToS3, type E2E } from '../support/e2e.js';
+import { runReferencePython } from '../support/reference.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'real-nwb');
 const SESSIONS = ['697062_2023-11-14_11-12-44', '697062_2023-11-15_10-02-05'];
-const runSh = fileURLToPath(new URL('../../scripts/reference/run.sh', import.meta.url));
 
 // dtypes and row count of a Parquet file as pandas (pyarrow engine) reads it.
 const READ = `
@@ -27,13 +25,8 @@ df = pd.read_parquet(sys.argv[1])
 print(json.dumps({'rows': len(df), 'dtypes': {c: str(t) for c, t in df.dtypes.items()}}))
 `;
 
-function pandasRead(file: string): Promise<{ rows: number; dtypes: Record<string, string> }> {
-  return new Promise((resolve, reject) => {
-    execFile('bash', [runSh, '-c', READ, file], (err, stdout, stderr) => {
-      if (err) reject(new Error(`reference python failed: ${err.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout) as { rows: number; dtypes: Record<string, string> });
-    });
-  });
+async function pandasRead(file: string): Promise<{ rows: number; dtypes: Record<string, string> }> {
+  return JSON.parse((await runReferencePython(['-c', READ, file])).stdout) as { rows: number; dtypes: Record<string, string> };
 }
 
 describe('grouped-analysis with "channels": {} on a mouse without photometry (real 697062 sessions)', () => {

@@ -23,7 +23,7 @@ const { failureReason } = await import('../../src/client/progress.js');
 const { PythonWorkerProcess, pythonCli } = await import('../../src/client/python-worker.js');
 const { getAnalysis } = await import('../../src/analyses/registry.js');
 const { ValidationError } = await import('../../src/schemas/errors.js');
-const { codeVersion } = await import('../../src/version.js');
+const { codeVersion } = await import('../../src/current-code-version.js');
 const { startE2E, uploadToS3, waitUntilListed } = await import('../support/e2e.js');
 type E2E = Awaited<ReturnType<typeof startE2E>>;
 

@@ -30,6 +30,10 @@ const COVERED_ELSEWHERE: Record<string, string> = {
   'npm run new-analysis -- --python lick-rates': 'test/e2e/python-readme-flow.test.ts',
   'npm run py:worker': 'test/e2e/python-readme-flow.test.ts',
   'npm run dispatch -- results/jobs/behaviour/job_dict -a lick-rates --wait': 'test/e2e/python-readme-flow.test.ts',
+  // "Production-like cluster": npm test runs test:cluster, which runs cluster.sh up.
+  'bash scripts/cluster.sh up': 'npm run test:cluster (package.json)',
+  'npm run test:cluster': 'scripts/test.sh (npm test)',
+  'npm run cli -- setup-namespace': 'test/integration/namespace-setup.test.ts',
 };
 
 // Commands share one task queue with the worker this test starts (not the default queue).

@@ -12,7 +12,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planDispatch, startPlanned } from '../../src/client/dispatch.js';
 import { workflowSource } from '../../src/temporal/worker-factory.js';
-import { codeVersion } from '../../src/version.js';
+import { codeVersion } from '../../src/current-code-version.js';
 import { startE2E, type E2E } from '../support/e2e.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'real-nwb');

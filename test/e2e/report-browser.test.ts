@@ -18,7 +18,7 @@ import { downloadOutputs } from '../../src/client/results.js';
 import { writeBatchIndex } from '../../src/report/batch-index.js';
 import { figuresOf, outputName } from '../../src/report/outputs.js';
 import type { ProcessingRecord } from '../../src/schemas/record.js';
-import { codeVersion } from '../../src/version.js';
+import { codeVersion } from '../../src/current-code-version.js';
 import { startE2E, uploadToS3, type E2E } from '../support/e2e.js';
 
 const CHROMIUM = '/usr/bin/chromium';

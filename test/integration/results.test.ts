@@ -14,7 +14,7 @@ import { s3ClientFor } from '../../src/stores/from-config.js';
 import { MongoRecordStore } from '../../src/stores/mongo.js';
 import { parseS3Uri, S3ObjectStore } from '../../src/stores/s3.js';
 import { requiredEnv } from '../support/servers.js';
-import { runNames, seedRuns } from '../unit/report/runs.js';
+import { runNames, seedRuns } from '../support/runs.js';
 
 describe('result queries on MongoDB (FerretDB) + S3 (SeaweedFS)', () => {
   let records: MongoRecordStore<ProcessingRecord>;

@@ -1,11 +1,11 @@
-// Python reference tables for cross-check tests: runs the lab's own data-utils through
-// scripts/reference/run.sh (which builds the pinned venv on first use) and returns the
+// The Python reference for cross-checks and benchmarks: runs scripts in the pinned venv
+// (scripts/reference/run.sh, which builds it on first use), and the lab's own data-utils'
 // per-session tables as parsed JSON. Results are cached per NWB path and table within the
 // process. Never skips: if the venv cannot be built the promise rejects with how to fix it.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type ReferenceTableName = 'session' | 'trials' | 'events' | 'fip';
@@ -57,31 +57,53 @@ interface CachedTable {
 }
 const cache = new Map<string, Promise<CachedTable>>(); // key: `${abs nwb path}\0${table}`
 
-function run(args: string[]): Promise<{ code: number; stderr: string }> {
+export interface PythonRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Spawn to exit (includes the interpreter's start-up and imports). */
+  wallMs: number;
+}
+
+/**
+ * Runs the reference venv's Python (scripts/reference/run.sh, which builds the venv on first use)
+ * in the repository root: `args` as for python, e.g. `['scripts/reference/x.py', ...]` or
+ * `['-c', code, ...]`. Resolves whatever the script's exit code; rejects when it cannot run
+ * (spawn failure, killed, or no venv: then with how to set it up).
+ */
+export function referencePython(args: string[]): Promise<PythonRun> {
+  const started = performance.now();
   return new Promise((done, fail) => {
-    execFile(
-      'bash',
-      [runSh, ...args],
-      { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60_000 },
-      (err, _stdout, stderr) => {
-        if (err && typeof err.code !== 'number') fail(err); // spawn failure or timeout
-        else done({ code: err ? Number(err.code) : 0, stderr: String(stderr) });
-      },
-    );
+    execFile('bash', [runSh, ...args], { cwd: repoRoot, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? err.code : 0;
+      if (typeof code !== 'number') fail(err!);
+      else if (code === 1 && stderr.includes('could not create the reference venv')) {
+        fail(
+          new Error(
+            `Python reference venv could not be created.\n${stderr.trim()}\n` +
+              'Set it up with: bash scripts/reference/setup-venv.sh  (python3.11 with venv, PyPI reachable; ' +
+              'GA_CACHE_DIR / GA_REFERENCE_PYTHON to override the location / interpreter).',
+          ),
+        );
+      } else done({ code, stdout, stderr, wallMs: performance.now() - started });
+    });
   });
+}
+
+/** referencePython, rejecting on a non-zero exit with the script's name and stderr's tail. */
+export async function runReferencePython(args: string[]): Promise<PythonRun> {
+  const run = await referencePython(args);
+  if (run.code !== 0) {
+    const what = args[0] === '-c' ? 'python -c' : basename(args[0]);
+    throw new Error(`reference ${what} failed (exit ${run.code}):\n${run.stderr.slice(-4000)}`);
+  }
+  return run;
 }
 
 async function dump(nwb: string, tables: ReferenceTableName[]): Promise<Map<ReferenceTableName, CachedTable>> {
   const out = await mkdtemp(join(tmpdir(), 'ga-reference-'));
   try {
-    const { code, stderr } = await run([dumpPy, '--nwb', nwb, '--out', out, '--tables', tables.join(',')]);
-    if (code === 1 && stderr.includes('could not create the reference venv')) {
-      throw new Error(
-        `Python reference venv could not be created.\n${stderr.trim()}\n` +
-          'Set it up with: bash scripts/reference/setup-venv.sh  (python3.11 with venv, PyPI reachable; ' +
-          'GA_CACHE_DIR / GA_REFERENCE_PYTHON to override the location / interpreter).',
-      );
-    }
+    const { code, stderr } = await referencePython([dumpPy, '--nwb', nwb, '--out', out, '--tables', tables.join(',')]);
     let meta: ReferenceMeta;
     try {
       meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as ReferenceMeta;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { limiter, startInOrder } from '../../src/concurrency.js';
 
 /** A task that records when it runs and finishes when `release` is called. */
@@ -63,6 +63,8 @@ describe('startInOrder', () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
+    // Only setTimeout is faked: the real setImmediate (tick) lets Node report unhandled rejections.
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
     try {
       let inFlight = 0;
       let most = 0;
@@ -73,12 +75,14 @@ describe('startInOrder', () => {
         if (ms < 0) throw new Error(`item ${i} failed`);
         return `${i}:${ms}`;
       });
-      await new Promise((r) => setTimeout(r, 80)); // the failure has happened, nobody awaits it yet
+      await vi.advanceTimersByTimeAsync(80); // the failure has happened, nobody awaits it yet
+      await tick();
       expect(unhandled).toEqual([]);
       expect(most).toBe(2);
       expect(await Promise.all(started.slice(0, 3))).toEqual(['0:30', '1:10', '2:20']);
       await expect(started[3]).rejects.toThrow('item 3 failed');
     } finally {
+      vi.useRealTimers();
       process.off('unhandledRejection', onUnhandled);
     }
   });

@@ -184,8 +184,8 @@ export async function runGroup(
 
   // Two figures at a time: one's layout, cache reads and assembly overlap the other's drawing (an
   // incremental run redraws a row or two per figure, and the rasterisers would mostly wait). A
-  // figure of many rows is drawn alone: two 100-session figures at once raised the peak RSS by
-  // ~100 MB for no gain in time. Files are written in figure order, whatever finishes first.
+  // figure of many rows is drawn alone: two 100-session figures at once raised the peak RSS for
+  // no gain in time. Files are written in figure order, whatever finishes first.
   const figures: string[] = [];
   const slots = limiter(2);
   let written = Promise.resolve();

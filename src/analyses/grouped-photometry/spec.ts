@@ -44,7 +44,7 @@ const FitSource = z
     if (value === 'fit') return;
     const checked = checkLocation(value);
     if (!checked.ok) {
-      ctx.addIssue({ code: 'custom', message: checked.message, params: { fix: checked.fix } });
+      ctx.addIssue({ code: 'custom', message: checked.message, params: { fix: checked.fix, code: checked.code } });
     } else if (!checked.normalized.toLowerCase().endsWith('.json')) {
       ctx.addIssue({
         code: 'custom',

@@ -25,9 +25,10 @@ import { openNwb } from '../../../src/nwb/open.js';
 import { readSession } from '../../../src/nwb/session.js';
 import { rpeSlopes } from '../../../src/science/psth.js';
 import { modelNegLogLikelihood } from '../../../src/science/qlearning.js';
-import { runPython } from '../../../bench/lib/python.js';
-import { CellComparison, cellNumber } from '../../support/cells.js';
+import { mapBounded } from '../../../src/concurrency.js';
+import { CellComparison, cellNumber } from '../../support/compare-cells.js';
 import { parquetRows } from '../../support/outputs.js';
+import { runReferencePython } from '../../support/reference.js';
 
 const PREPROCESSING = 'dff-bright_mc-iso-IRLS';
 const spec = groupedPhotometry.parameters.schema.parse({
@@ -73,16 +74,6 @@ const fitRefs: FitReference[] = [];
 const cells = new CellComparison();
 const report: string[] = [];
 
-/** Runs tasks with at most `lanes` at once (the box has two cores; each task is one Python process). */
-async function inLanes(tasks: (() => Promise<unknown>)[], lanes: number): Promise<void> {
-  const queue = [...tasks];
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      for (let task = queue.shift(); task; task = queue.shift()) await task();
-    }),
-  );
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ga-generated-xcheck-'));
   const data = join(dir, 'data');
@@ -119,18 +110,19 @@ beforeAll(async () => {
     const input = join(dir, `fit-${i}.in.json`);
     const out = join(dir, `fit-${i}.out.json`);
     await writeFile(input, JSON.stringify({ model: spec.fitted_model, sessions: [{ choices, rewards, params: null, fit: true, seed: 100 + i }] }));
-    fitMs += await runPython('models_forward.py', ['--in', input, '--out', out]);
+    fitMs += (await runReferencePython(['scripts/reference/models_forward.py', '--in', input, '--out', out])).wallMs;
     fitRefs[i] = JSON.parse(await readFile(out, 'utf8')) as FitReference;
   });
   const pipeline = sessions.map((s, i) => async () => {
     const params = join(dir, `params-${i}.json`);
     const out = join(dir, `ref-${i}.json`);
     await writeFile(params, JSON.stringify({ model: s.partial.model!.name, params: s.partial.model!.params }));
-    pipelineMs += await runPython('grouped_pipeline.py', ['--nwb', s.file, '--params', params, '--channels', SERIES.join(','), '--preprocessing', PREPROCESSING, '--out', out]);
+    pipelineMs += (await runReferencePython(['scripts/reference/grouped_pipeline.py', '--nwb', s.file, '--params', params, '--channels', SERIES.join(','), '--preprocessing', PREPROCESSING, '--out', out])).wallMs;
     s.ref = JSON.parse(await readFile(out, 'utf8')) as PipelineReference;
   });
   const started = performance.now();
-  await inLanes([...fits, ...pipeline], 2);
+  // two lanes: the box has two cores, and each task is one Python process
+  await mapBounded([...fits, ...pipeline], 2, (task) => task());
   report.push(
     `reference wall ${((performance.now() - started) / 1000).toFixed(0)} s in 2 lanes: package fits ${(fitMs / 1000).toFixed(0)} s, ` +
       `15 pipelines ${(pipelineMs / 1000).toFixed(0)} s in total`,
@@ -139,10 +131,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
-  const lines = [...cells.worst].map(
-    ([n, w]) => `${n}: ${w.cells} cells${w.masked ? ` (+${w.masked} masked, F1)` : ''}, max abs ${w.abs.toExponential(2)}, max rel ${w.rel.toExponential(2)}`,
-  );
-  console.log(`generated-mice cross-check:\n  ${[...lines, ...report].join('\n  ')}`);
+  console.log(`generated-mice cross-check (masked cells: F1):\n  ${[...cells.report(), ...report].join('\n  ')}`);
 });
 
 /** Choices and earned rewards of the finished trials (the model's data). */
@@ -169,8 +158,7 @@ describe('grouped plugin vs the lab pipeline on 3 generated mice x 5 sessions (o
       const last = new Set([ref.trials.trial.length - 1]);
       for (const [name, expected] of Object.entries(ref.trials)) {
         expect(s.table, `${ref.ses_idx}: column ${name}`).toHaveProperty(name);
-        const failure = cells.compare(name, s.table[name], expected, f1Masked(name) ? last : new Set());
-        if (failure) expect.fail(`${ref.ses_idx} ${failure}`);
+        cells.check(name, s.table[name], expected, f1Masked(name) ? last : undefined, ref.ses_idx);
       }
       for (const [name, expected] of Object.entries(ref.categories)) expect(s.table[name], `${ref.ses_idx} ${name}`).toEqual(expected);
     }
@@ -189,9 +177,8 @@ describe('grouped plugin vs the lab pipeline on 3 generated mice x 5 sessions (o
         const avg = Float64Array.from(ch.avg);
         avg[avg.length - 1] = NaN; // F1: the reference has no window for the last trial
         const without = rpeSlopes(s.partial.trials.rpeEarned, avg)!;
-        const f = cells.compare('slope (RPE >= 0)', [without.pos.slope], [r['slope (RPE >= 0)']], new Set());
-        const g = cells.compare('slope (RPE < 0)', [without.neg.slope], [r['slope (RPE < 0)']], new Set());
-        if (f || g) expect.fail(`${s.partial.sesIdx} ${r.channel}: ${f ?? g}`);
+        cells.check('slope (RPE >= 0)', [without.pos.slope], [r['slope (RPE >= 0)']], undefined, `${s.partial.sesIdx} ${r.channel}:`);
+        cells.check('slope (RPE < 0)', [without.neg.slope], [r['slope (RPE < 0)']], undefined, `${s.partial.sesIdx} ${r.channel}:`);
         const published = rows[i].slice(4).map(Number);
         publishedDelta = Math.max(publishedDelta, ...[0, 1].map((j) => Math.abs(published[j] - cellNumber(r[j ? 'slope (RPE < 0)' : 'slope (RPE >= 0)']))));
       }

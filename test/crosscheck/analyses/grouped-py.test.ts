@@ -19,7 +19,7 @@
 // - Both files are read back with pyarrow (what pandas reads), in the Python venv. Compared: the
 //   same files, the same row counts, every common column with the same type (float64, int64,
 //   bool, string, category) and, for categories, the same pyarrow dictionary (labels in the same
-//   order, same `ordered`); cells with test/support/cells.ts (NaN in the same places,
+//   order, same `ordered`); cells with test/support/compare-cells.ts (NaN in the same places,
 //   |a - b| <= max(1e-12, 1e-9 |b|)), strings and categories equal.
 // - Columns on one side only are listed below with the reason (none is dropped silently).
 // - Row order: df_trials by trial, df_fip by (timestamps, channel order) on both sides. df_events
@@ -38,7 +38,7 @@ import type { SessionPartial } from '../../../src/analyses/grouped-photometry/se
 import { pythonVenv } from '../../../src/client/python-worker.js';
 import { openNwb } from '../../../src/nwb/open.js';
 import { readSession } from '../../../src/nwb/session.js';
-import { CellComparison } from '../../support/cells.js';
+import { CellComparison } from '../../support/compare-cells.js';
 import { REAL_SESSIONS } from '../../support/grouped-fits.js';
 import { bodyBytes } from '../../support/outputs.js';
 
@@ -182,8 +182,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const tables = new Map<string, { cells: number; abs: number; rel: number }>();
+  console.log(cells.report().join('\n'));
   for (const [name, w] of cells.worst) {
-    console.log(`${name}: ${w.cells} cells, max abs ${w.abs.toExponential(2)}, max rel ${w.rel.toExponential(2)}`);
     const t = tables.get(name.split(' ')[0]) ?? { cells: 0, abs: 0, rel: 0 };
     tables.set(name.split(' ')[0], { cells: t.cells + w.cells, abs: Math.max(t.abs, w.abs), rel: Math.max(t.rel, w.rel) });
   }

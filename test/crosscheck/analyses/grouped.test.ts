@@ -7,7 +7,6 @@
 // - F14: this fixture's *_preprocessed series repeat every timestamp, and the reference pairs the
 //   samples of a timestamp in its tidy merge; the average windows and RPE slopes built on the tidy
 //   rows therefore differ by design: only their NaN positions / row keys are compared.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +17,9 @@ import type { SessionPartial } from '../../../src/analyses/grouped-photometry/se
 import type { GroupOutput, SessionOutput } from '../../../src/analyses/define.js';
 import { openNwb } from '../../../src/nwb/open.js';
 import { readSession } from '../../../src/nwb/session.js';
-import { CellComparison, cellNumber } from '../../support/cells.js';
+import { CellComparison, cellNumber } from '../../support/compare-cells.js';
 import { parquetRows } from '../../support/outputs.js';
+import { runReferencePython } from '../../support/reference.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = 'test/fixtures/real-nwb/behavior_717531_2024-08-07_09-01-02.nwb';
@@ -36,17 +36,6 @@ interface Reference {
   trials: Record<string, Cell[]>;
   categories: Record<string, (string | null)[]>;
   rpe_slope: Record<string, Cell>[];
-}
-
-function runReference(args: string[]): Promise<void> {
-  return new Promise((done, fail) => {
-    execFile(
-      'bash',
-      ['scripts/reference/run.sh', 'scripts/reference/grouped_pipeline.py', ...args],
-      { cwd: root, maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60_000 },
-      (err, _stdout, stderr) => (err ? fail(new Error(`reference script failed: ${err.message}\n${stderr}`)) : done()),
-    );
-  });
 }
 
 const cells = new CellComparison();
@@ -70,7 +59,7 @@ beforeAll(async () => {
     const params = join(dir, 'params.json');
     await writeFile(params, JSON.stringify({ model: out.partial.model!.name, params: out.partial.model!.params }));
     const target = join(dir, 'ref.json');
-    await runReference(['--nwb', FIXTURE, '--params', params, '--channels', CHANNELS.join(','), '--preprocessing', 'preprocessed', '--out', target]);
+    await runReferencePython(['scripts/reference/grouped_pipeline.py', '--nwb', FIXTURE, '--params', params, '--channels', CHANNELS.join(','), '--preprocessing', 'preprocessed', '--out', target]);
     ref = JSON.parse(await readFile(target, 'utf8')) as Reference;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -78,7 +67,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(() => {
-  for (const [name, w] of cells.worst) console.log(`${name}: ${w.cells} cells, max abs ${w.abs.toExponential(2)}, max rel ${w.rel.toExponential(2)}`);
+  console.log(cells.report().join('\n'));
 });
 
 describe('grouped plugin vs the lab pipeline (real Zarr session, our fitted parameters)', () => {

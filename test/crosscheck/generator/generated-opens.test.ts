@@ -4,17 +4,14 @@
 // Python warning. Runs scripts/reference/check_generated.py in the reference venv (built on
 // first use by run.sh; never skipped).
 
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generateDataset, type MouseTruth } from '../../../src/generator/generate.js';
 import type { DatasetOptions } from '../../../src/generator/plan.js';
-
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+import { referencePython } from '../../support/reference.js';
 
 interface Step {
   ok: boolean;
@@ -30,22 +27,11 @@ interface FileCheck {
   warnings: { category: string; message: string; origin: string }[];
 }
 
-function checkGenerated(files: string[]): Promise<{ files: FileCheck[] }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'bash',
-      [path.join(repoRoot, 'scripts/reference/run.sh'), path.join(repoRoot, 'scripts/reference/check_generated.py'), ...files],
-      { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60_000 },
-      (err, stdout, stderr) => {
-        // exit 1 = some step failed: the JSON still says which, and the assertions report it
-        if (err && !(typeof err.code === 'number' && err.code === 1 && stdout.trim().startsWith('{'))) {
-          reject(new Error(`check_generated.py failed (${String(err.code)}):\n${stderr}`));
-          return;
-        }
-        resolve(JSON.parse(stdout) as { files: FileCheck[] });
-      },
-    );
-  });
+async function checkGenerated(files: string[]): Promise<{ files: FileCheck[] }> {
+  const { code, stdout, stderr } = await referencePython(['scripts/reference/check_generated.py', ...files]);
+  // exit 1 = some step failed: the JSON still says which, and the assertions report it
+  if (code !== 0 && !(code === 1 && stdout.trim().startsWith('{'))) throw new Error(`check_generated.py failed (${code}):\n${stderr}`);
+  return JSON.parse(stdout) as { files: FileCheck[] };
 }
 
 const opts: DatasetOptions = {

@@ -1,12 +1,14 @@
-// Cell-by-cell comparison of our columnar tables with the reference's JSON dump
-// (`{"columns", "dtypes", "index", "data"}`, NaN -> null, inf -> "inf"/"-inf").
+// Comparison of our columnar tables with the reference's JSON dump (`{"columns", "dtypes",
+// "index", "data"}`, NaN -> null, inf -> "inf"/"-inf"): columns, rows, dtypes, then cell by cell
+// (test/support/compare-cells.ts) to 1e-12 relative error.
 import type { Column, Table } from '../../../src/nwb/types.js';
+import { cellsAgree, type Tolerance } from '../../support/compare-cells.js';
 import type { ReferenceTable } from '../../support/reference.js';
 
-export const REL_TOL = 1e-12;
+const TOLERANCE: Tolerance = { rel: 1e-12, abs: 0 };
 
 /** One of our cells in the reference's JSON vocabulary. */
-export function jsonCell(column: Column, i: number): unknown {
+function jsonCell(column: Column, i: number): unknown {
   const fromNumber = (v: number) =>
     Number.isNaN(v) ? null : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v;
   switch (column.kind) {
@@ -26,7 +28,7 @@ export function jsonCell(column: Column, i: number): unknown {
 }
 
 /** Whether our column type is what pandas reports (`float64`, `int64`, `bool`, `str`/`object`, ...). */
-export function dtypeMatches(column: Column, refDtype: string): boolean {
+function dtypeMatches(column: Column, refDtype: string): boolean {
   switch (column.kind) {
     case 'number':
       return refDtype === column.dtype;
@@ -41,17 +43,7 @@ export function dtypeMatches(column: Column, refDtype: string): boolean {
   }
 }
 
-/** Equal strings/booleans/nulls; numbers within REL_TOL relative error. */
-export function cellsEqual(ours: unknown, ref: unknown): boolean {
-  if (typeof ours === 'number' && typeof ref === 'number') {
-    if (ours === ref) return true;
-    return Math.abs(ours - ref) <= REL_TOL * Math.max(Math.abs(ours), Math.abs(ref));
-  }
-  if (Array.isArray(ours) && Array.isArray(ref)) {
-    return ours.length === ref.length && ours.every((v, k) => cellsEqual(v, ref[k]));
-  }
-  return ours === ref;
-}
+const cellsEqual = (ours: unknown, ref: unknown) => cellsAgree(ours, ref, TOLERANCE);
 
 export interface Mismatch {
   column: string;

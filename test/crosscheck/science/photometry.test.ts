@@ -2,11 +2,9 @@
 // the real Zarr fixture (scripts/reference/science_photometry.py), with referenceBugs: true.
 // Every cell: equal NaN positions, |a - b| <= max(1e-12, 1e-9 |b|). Inputs (trials and FIP
 // columns, model latents) come from the same Python run, so this does not depend on the reader.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binLabels, QCH_BIN_LABELS, qchBinned3, RPE_BIN_LABELS, rpeBinned3 } from '../../../src/science/bins.js';
 import {
@@ -19,9 +17,9 @@ import {
 } from '../../../src/science/photometry.js';
 import { baselineBars, eventsByLabel, psthCompare, rpeSlopes } from '../../../src/science/psth.js';
 import { enrichModelColumns, enrichTrials, mapLatentsToTrials, type ModelLatents } from '../../../src/science/trials.js';
-import { CellComparison, cellNumber } from '../../support/cells.js';
+import { CellComparison, cellNumber } from '../../support/compare-cells.js';
+import { runReferencePython } from '../../support/reference.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = 'test/fixtures/real-nwb/behavior_717531_2024-08-07_09-01-02.nwb';
 
 type Cell = number | null | string;
@@ -52,17 +50,6 @@ interface Reference {
   psth: Record<string, Record<string, Psth>>;
   baseline_bars: Record<'single' | 'multi', { x: Col; mean: Col; sem: Col; count: Col }>;
   rpe_slopes: Record<string, Record<'pos' | 'neg', { slope: number | null; intercept: number | null; n: number }>>;
-}
-
-function runReference(out: string): Promise<void> {
-  return new Promise((done, fail) => {
-    execFile(
-      'bash',
-      ['scripts/reference/run.sh', 'scripts/reference/science_photometry.py', '--nwb', FIXTURE, '--out', out],
-      { cwd: root, maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60_000 },
-      (err, _stdout, stderr) => (err ? fail(new Error(`reference script failed: ${err.message}\n${stderr}`)) : done()),
-    );
-  });
 }
 
 const f64 = (c: Col): Float64Array => Float64Array.from(c, cellNumber);
@@ -107,7 +94,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ga-science-xcheck-'));
   try {
     const out = join(dir, 'reference.json');
-    await runReference(out);
+    await runReferencePython(['scripts/reference/science_photometry.py', '--nwb', FIXTURE, '--out', out]);
     ref = JSON.parse(await readFile(out, 'utf8')) as Reference;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -130,8 +117,7 @@ beforeAll(async () => {
 }, 1_800_000);
 
 afterAll(() => {
-  const rows = [...cells.worst].map(([name, w]) => `${name.padEnd(48)} cells ${String(w.cells).padStart(8)}  max abs ${w.abs.toExponential(2)}  max rel ${w.rel.toExponential(2)}`);
-  console.log(`science cross-check, worst errors:\n${rows.join('\n')}`);
+  console.log(`science cross-check, worst errors:\n${cells.report().join('\n')}`);
 });
 
 describe('trial enrichment vs enrich_df_trials_fm / get_foraging_model_info / spec au.enrich_df_trials', () => {

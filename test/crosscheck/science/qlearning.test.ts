@@ -5,11 +5,9 @@
 //   ulp), and base.negLL within 1e-12 relative;
 // - MLE fit: our NLL <= the package's fitted NLL + 1e-6·|NLL| on simulated sessions. The package's
 //   fit takes ~30–60 s per 300-trial session, so three sessions (two L2F1_CKfull, one L1F1_CK1).
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeededUniform } from '../../../src/science/optimize.js';
 import {
@@ -20,9 +18,10 @@ import {
   simulateQLearning,
   type QLearningModelName,
 } from '../../../src/science/qlearning.js';
+import { CellComparison } from '../../support/compare-cells.js';
+import { runReferencePython } from '../../support/reference.js';
 import { blockTask } from '../../support/tasks.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const MODELS: QLearningModelName[] = ['QLearning_L2F1_CKfull_softmax', 'QLearning_L1F1_CK1_softmax'];
 const FITS: Record<QLearningModelName, number> = { QLearning_L2F1_CKfull_softmax: 2, QLearning_L1F1_CK1_softmax: 1 };
 
@@ -77,17 +76,6 @@ function sessionsFor(model: QLearningModelName): Session[] {
   return sessions;
 }
 
-function runReference(input: string, output: string): Promise<void> {
-  return new Promise((done, fail) => {
-    execFile(
-      'bash',
-      ['scripts/reference/run.sh', 'scripts/reference/models_forward.py', '--in', input, '--out', output],
-      { cwd: root, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 },
-      (err, _stdout, stderr) => (err ? fail(new Error(`models_forward.py failed: ${err.message}\n${stderr}`)) : done()),
-    );
-  });
-}
-
 const requests = new Map<QLearningModelName, Session[]>();
 const responses = new Map<QLearningModelName, Response>();
 const report: string[] = [];
@@ -103,7 +91,7 @@ beforeAll(async () => {
       const input = join(dir, `${model}.in.json`);
       const output = join(dir, `${model}.out.json`);
       await writeFile(input, JSON.stringify({ model, sessions }));
-      await runReference(input, output);
+      await runReferencePython(['scripts/reference/models_forward.py', '--in', input, '--out', output]);
       responses.set(model, JSON.parse(await readFile(output, 'utf8')) as Response);
     }),
   );
@@ -118,8 +106,7 @@ describe.each(MODELS)('%s against aind-dynamic-foraging-models', (model) => {
   it('forward pass equals the package latents and negLL', () => {
     const sessions = requests.get(model)!;
     const res = responses.get(model)!;
-    let worstQK = 0;
-    let worstP = 0;
+    const latents = new CellComparison({ rel: 0, abs: 1e-12 });
     let worstNll = 0;
     sessions.forEach((s, i) => {
       if (!s.params) return;
@@ -133,13 +120,7 @@ describe.each(MODELS)('%s against aind-dynamic-foraging-models', (model) => {
           ['choice_prob', lat.choice_prob[row], ref.latents!.choice_prob[row], T],
         ] as const) {
           expect(theirs, `${name}[${row}] length`).toHaveLength(len);
-          expect(ours, `${name}[${row}] length`).toHaveLength(len);
-          for (let t = 0; t < len; t++) {
-            const d = Math.abs(ours[t] - theirs[t]);
-            if (!(d <= 1e-12)) expect.fail(`session ${i} ${name}[${row}][${t}]: ${ours[t]} vs ${theirs[t]}`);
-            if (name === 'choice_prob') worstP = Math.max(worstP, d);
-            else worstQK = Math.max(worstQK, d);
-          }
+          latents.check(`${name}[${row}]`, ours, theirs, undefined, `session ${i}`);
         }
       }
       const nll = modelNegLogLikelihood(model, s.params, s.choices, s.rewards);
@@ -147,7 +128,7 @@ describe.each(MODELS)('%s against aind-dynamic-foraging-models', (model) => {
       expect(rel, `session ${i} NLL ${nll} vs ${ref.nll}`).toBeLessThanOrEqual(1e-12);
       worstNll = Math.max(worstNll, rel);
     });
-    report.push(`${model} forward: max |ΔQ|,|ΔK| = ${worstQK}, max |Δp| = ${worstP}, max rel ΔNLL = ${worstNll}`);
+    report.push(`${model} forward: max rel ΔNLL = ${worstNll}`, ...latents.report().map((line) => `${model} forward ${line}`));
   });
 
   it("our fit's NLL is at most the package fit's NLL + 1e-6·|NLL|", () => {

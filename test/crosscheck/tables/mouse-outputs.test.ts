@@ -93,8 +93,12 @@ function python(args: string[]): Promise<string> {
   });
 }
 
-/** One mouse's run (per-session stage, then the group stage); its Parquet outputs into `out`. */
-async function runMouse(subjectId: string, files: string[], spec: typeof realSpec, out: string): Promise<void> {
+/**
+ * One mouse through the analysis plugin alone (per-session stage, then the group stage: no
+ * workflow, activities or stores, as only the bytes of its tables are checked here); its Parquet
+ * outputs into `out`, named as in a run's outputs.
+ */
+async function writeMouseTables(subjectId: string, files: string[], spec: typeof realSpec, out: string): Promise<void> {
   const ctx = { subjectId, resources: {}, warn: () => undefined };
   const parquet: OutputFile[] = [];
   const inputs: SessionPartialInput<SessionPartial>[] = [];
@@ -130,9 +134,9 @@ beforeAll(async () => {
   const mouse = summary.mice[0];
   generatedMouse = mouse.subject_id;
   const truth = JSON.parse(await readFile(join(data, mouse.folder, 'truth.json'), 'utf8')) as MouseTruth;
-  await runMouse(generatedMouse, truth.sessions.map((s) => join(data, mouse.folder, s.file)), generatedSpec, out);
-  await runMouse('697062', [join(REAL, '697062_2023-11-14_11-12-44.nwb'), join(REAL, '697062_2023-11-15_10-02-05.nwb')], realSpec, out);
-  await runMouse('717531', [join(REAL, 'behavior_717531_2024-08-07_09-01-02.nwb')], realSpec, out);
+  await writeMouseTables(generatedMouse, truth.sessions.map((s) => join(data, mouse.folder, s.file)), generatedSpec, out);
+  await writeMouseTables('697062', [join(REAL, '697062_2023-11-14_11-12-44.nwb'), join(REAL, '697062_2023-11-15_10-02-05.nwb')], realSpec, out);
+  await writeMouseTables('717531', [join(REAL, 'behavior_717531_2024-08-07_09-01-02.nwb')], realSpec, out);
   read = JSON.parse(await python(['-c', READ, out])) as Read;
 }, 600_000);
 

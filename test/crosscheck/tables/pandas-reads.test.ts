@@ -1,14 +1,11 @@
 // pandas (pyarrow engine, in the reference venv) reads our Parquet back with the same values,
 // dtypes and missing cells, and its own `to_csv` of that frame is byte-equal to our `toCsv`.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toCsv, toParquet, type ColumnTable } from '../../../src/tables/index.js';
-
-const runSh = fileURLToPath(new URL('../../../scripts/reference/run.sh', import.meta.url));
+import { runReferencePython } from '../../support/reference.js';
 
 // Missing cells (NaN, None, NaT) become null; ints become strings (no 2^53 limit); timestamps ISO.
 const READ_BACK = `
@@ -40,15 +37,6 @@ for c in lists:
 out['csv'] = df.to_csv()
 print(json.dumps(out))
 `;
-
-function python(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('bash', [runSh, ...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`reference python failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
 
 // Doubles whose shortest repr takes every branch of Python's float formatting.
 const trickyFloats = [1e16, 1.5e16, 1e15 + 0.5, 1e-4, 1e-5, 5e-324, 1.7976931348623157e308, 0.1 + 0.2, -0, 1 / 3, 2 / 3e-7];
@@ -101,7 +89,7 @@ describe('pandas.read_parquet of toParquet output (reference venv)', () => {
     dir = await mkdtemp(join(tmpdir(), 'ga-pandas-reads-'));
     const file = join(dir, 'table.parquet');
     await writeFile(file, toParquet(table));
-    result = JSON.parse(await python(['-c', READ_BACK, file]));
+    result = JSON.parse((await runReferencePython(['-c', READ_BACK, file])).stdout);
   });
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });

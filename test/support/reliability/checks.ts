@@ -68,18 +68,28 @@ export async function waitClosed(client: Client, ids: string[], timeoutMs: numbe
   }
 }
 
-/** Activity attempts as recorded in history (the attempt of each started activity). */
-export async function activityAttempts(client: Client, workflowId: string): Promise<{ type: string; attempt: number }[]> {
+export interface ActivityStart {
+  type: string;
+  activityId: string;
+  attempt: number;
+  /** The worker that ran this attempt (`<pid>@<host>` for ours). */
+  identity: string;
+}
+
+/** Activity attempts as recorded in history (the attempt of each started activity, and its worker). */
+export async function activityAttempts(client: Client, workflowId: string): Promise<ActivityStart[]> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const scheduled = new Map<number, string>();
-  const out: { type: string; attempt: number }[] = [];
+  const scheduled = new Map<number, { type: string; activityId: string }>();
+  const out: ActivityStart[] = [];
   for (const e of history.events ?? []) {
     if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
-      scheduled.set(Number(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?');
+      const s = e.activityTaskScheduledEventAttributes;
+      scheduled.set(Number(e.eventId), { type: s?.activityType?.name ?? '?', activityId: s?.activityId ?? '?' });
     }
     if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
       const a = e.activityTaskStartedEventAttributes!;
-      out.push({ type: scheduled.get(Number(a.scheduledEventId)) ?? '?', attempt: a.attempt ?? 1 });
+      const s = scheduled.get(Number(a.scheduledEventId)) ?? { type: '?', activityId: '?' };
+      out.push({ ...s, attempt: a.attempt ?? 1, identity: a.identity ?? '' });
     }
   }
   return out;
@@ -237,9 +247,14 @@ export async function verify(ctx: VerifyContext, expected: Expected[]): Promise<
  * them; with `workerPid`, only those whose current attempt runs on that worker process (a killed
  * worker's attempts stay "started" until their heartbeat times out).
  */
-export async function liveActivities(client: Client, ids: string[], workerPid?: number): Promise<{ open: string[]; activities: string[] }> {
+export async function liveActivities(
+  client: Client,
+  ids: string[],
+  workerPid?: number,
+): Promise<{ open: string[]; activities: string[]; running: { workflowId: string; activityId: string }[] }> {
   const open: string[] = [];
   const activities: string[] = [];
+  const running: { workflowId: string; activityId: string }[] = [];
   for (const id of ids) {
     const d = await client.workflow.getHandle(id).describe().catch(() => undefined);
     if (d?.status.name !== 'RUNNING') continue;
@@ -248,9 +263,10 @@ export async function liveActivities(client: Client, ids: string[], workerPid?: 
       if (p.state !== temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) continue;
       if (workerPid !== undefined && !p.lastWorkerIdentity?.startsWith(`${workerPid}@`)) continue;
       activities.push(p.activityType?.name ?? '?');
+      running.push({ workflowId: id, activityId: p.activityId ?? '?' });
     }
   }
-  return { open, activities };
+  return { open, activities, running };
 }
 
 export async function runningActivities(client: Client, ids: string[]): Promise<string[]> {

@@ -8,9 +8,9 @@ import { REPO_ROOT } from './env.js';
 
 const CLI = join(REPO_ROOT, 'src', 'cli.ts');
 
-function spawnCli(args: string[], env: Record<string, string>, logFile: string, pidsFile: string): ChildProcess {
+function spawnCli(args: string[], env: Record<string, string>, logFile: string, pidsFile: string, nodeArgs: string[] = []): ChildProcess {
   const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, CLI, ...args], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,6 +52,8 @@ export class WorkerProcess {
     private readonly logDir: string,
     private readonly name: string,
     private readonly pidsFile: string,
+    /** More node options, after tsx's (e.g. `--import` of a probe, for the benchmarks). */
+    private readonly nodeArgs: string[] = [],
   ) {
     mkdirSync(logDir, { recursive: true });
     this.logFile = join(logDir, `${name}.log`);
@@ -70,7 +72,7 @@ export class WorkerProcess {
     if (this.alive) throw new Error(`${this.name} is already running`);
     this.startedCount++;
     appendFileSync(this.logFile, `\n=== start #${this.startedCount} ${new Date().toISOString()} ===\n`);
-    const child = spawnCli(['worker'], this.env, this.logFile, this.pidsFile);
+    const child = spawnCli(['worker'], this.env, this.logFile, this.pidsFile, this.nodeArgs);
     this.child = child;
     this.expectingExit = false;
     void exited(child).then((e) => {

@@ -13,7 +13,7 @@ import { recordStoreFor } from '../../../src/stores/from-config.js';
 import type { RecordStore } from '../../../src/stores/record-store.js';
 import { connectClient } from '../../../src/temporal/connection.js';
 import { verify, type Expected, type Verdict } from './checks.js';
-import { s3Client } from './data.js';
+import { foragingParams, groupedParams, s3Client, writeJobFolder, type JobSpec } from './data.js';
 import { appEnv, type SuiteInfo } from './env.js';
 import { WorkerProcess } from './processes.js';
 import { appendRow, type ResultRow } from './report.js';
@@ -92,6 +92,20 @@ export async function openScenario(suite: SuiteInfo, name: string, extraEnv: Rec
     },
   };
   return sc;
+}
+
+/**
+ * Dispatches one batch under `tag`: every mouse through foraging-summary, the first `grouped`
+ * through the grouped photometry analysis. Every run must be new (`started`); returns them.
+ */
+export async function dispatchBatch(sc: Scenario, tag: string, mice: JobSpec[], grouped: number): Promise<PlannedJob[]> {
+  const f = await writeJobFolder(join(sc.dir, `foraging-${tag}`), mice, foragingParams(tag));
+  const g = await writeJobFolder(join(sc.dir, `grouped-${tag}`), mice.slice(0, grouped), groupedParams(tag));
+  const planned = [...(await sc.plan(f.jobsDir, f.parametersFile)), ...(await sc.plan(g.jobsDir, g.parametersFile))];
+  const rows = await sc.start(planned);
+  const notStarted = rows.filter((r) => r.status !== 'started');
+  if (notStarted.length) throw new Error(`batch ${tag}: ${notStarted.length} run(s) not new: ${JSON.stringify(notStarted)}`);
+  return planned;
 }
 
 /** `n ok` or `n ok + m failed (bad input)`. */

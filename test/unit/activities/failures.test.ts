@@ -17,12 +17,13 @@ import { LocalRecordStore } from '../../../src/stores/local-records.js';
 import type { ProcessingRecord } from '../../../src/activities/record.js';
 import { computeDedupKey } from '../../../src/schemas/dedup-key.js';
 import type { AnalysisWorkflowInput } from '../../../src/workflows/analysis-types.js';
-import { workflowInput } from '../report/runs.js';
+import { workflowInput } from '../../support/runs.js';
+import { inActivityContext } from '../../support/activity-env.js';
 
 async function setup(overrides: Partial<AnalysisActivityDeps> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'ga-fail-'));
   const records = new LocalRecordStore<ProcessingRecord>(join(dir, 'records'));
-  const activities = createAnalysisActivities({
+  const activities = inActivityContext(createAnalysisActivities({
     results: new LocalObjectStore(join(dir, 'results')),
     records,
     getAnalysis,
@@ -35,7 +36,7 @@ async function setup(overrides: Partial<AnalysisActivityDeps> = {}) {
     workerIdentity: 'test',
     now: () => new Date(0),
     ...overrides,
-  });
+  }));
   return { dir, records, activities };
 }
 

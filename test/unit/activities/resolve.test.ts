@@ -12,14 +12,15 @@ import { InputNotFoundError } from '../../../src/stores/inputs.js';
 import { LocalObjectStore } from '../../../src/stores/local.js';
 import { LocalRecordStore } from '../../../src/stores/local-records.js';
 import type { SessionRef } from '../../../src/workflows/analysis-types.js';
-import { workflowInput } from '../report/runs.js';
+import { workflowInput } from '../../support/runs.js';
+import { inActivityContext } from '../../support/activity-env.js';
 
 const input = workflowInput({ subjectId: '1', sessions: 30 });
 const locations = input.inputs.locations;
 
 async function resolveWith(listing: (loc: string) => Promise<SessionRef[]>) {
   const dir = await mkdtemp(join(tmpdir(), 'ga-resolve-'));
-  const activities = createAnalysisActivities({
+  const activities = inActivityContext(createAnalysisActivities({
     results: new LocalObjectStore(join(dir, 'results')),
     records: new LocalRecordStore(join(dir, 'records')),
     getAnalysis,
@@ -29,7 +30,7 @@ async function resolveWith(listing: (loc: string) => Promise<SessionRef[]>) {
     codeVersion: input.codeVersion,
     workerIdentity: 'test',
     now: () => new Date(0),
-  });
+  }));
   return await activities.resolveInputs(input);
 }
 

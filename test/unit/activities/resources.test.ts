@@ -15,6 +15,7 @@ import { LocalObjectStore } from '../../../src/stores/local.js';
 import { LocalRecordStore } from '../../../src/stores/local-records.js';
 import { readInputFile } from '../../../src/stores/inputs.js';
 import type { AnalysisWorkflowInput } from '../../../src/workflows/analysis-types.js';
+import { inActivityContext } from '../../support/activity-env.js';
 
 const schema = z.strictObject({ analysis_name: z.literal('echo-resource').default('echo-resource'), analysis_tag: analysisTag, table: z.string() });
 const echo = defineAnalysis({
@@ -34,7 +35,7 @@ const echo = defineAnalysis({
 
 async function setup() {
   const dir = await mkdtemp(join(tmpdir(), 'ga-res-'));
-  const activities = createAnalysisActivities({
+  const activities = inActivityContext(createAnalysisActivities({
     results: new LocalObjectStore(join(dir, 'results')),
     records: new LocalRecordStore(join(dir, 'records')),
     getAnalysis: () => echo,
@@ -44,7 +45,7 @@ async function setup() {
     codeVersion: '0.1.0+src.000000000000',
     workerIdentity: 'test',
     now: () => new Date(0),
-  });
+  }));
   const workflow = (table: string) =>
     ({
       analysisName: 'echo-resource',

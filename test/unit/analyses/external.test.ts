@@ -64,8 +64,8 @@ describe('an external analysis from its manifest', () => {
   });
 
   it('names the JSON path of a value the schema refuses', () => {
-    expect(() => resolveParameters(a.parameters, source({ min_trials: -1 }))).toThrow(/\$\.analysis_parameter\.min_trials/);
-    expect(() => resolveParameters(a.parameters, source({ side: 'up' }))).toThrow(/\$\.analysis_parameter\.side/);
+    expect(() => resolveParameters(a.parameters, source({ min_trials: -1 }))).toThrow(expect.objectContaining({ jsonPath: '$.analysis_parameter.min_trials', code: 'value.out_of_range' }));
+    expect(() => resolveParameters(a.parameters, source({ side: 'up' }))).toThrow(expect.objectContaining({ jsonPath: '$.analysis_parameter.side', code: 'value.not_allowed' }));
   });
 
   it('caches partials by every parameter, or by the ones it names', () => {

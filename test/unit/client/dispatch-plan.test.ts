@@ -34,7 +34,7 @@ describe('planDispatch and unknown job fields', () => {
     const e = await refusal(plan([file('plain.json'), file('typo.json')]));
     expect(e.issues).toHaveLength(1);
     expect(e.file).toBe(file('typo.json'));
-    expect(e.jsonPath).toBe('$.distributed_paramters');
+    expect([e.jsonPath, e.code]).toEqual(['$.distributed_paramters', 'value.unknown_field']);
     expect(e.fix).toMatch(/did you mean "distributed_parameters"/);
   });
 
@@ -43,13 +43,13 @@ describe('planDispatch and unknown job fields', () => {
     const [extra] = await plan([file('extra.json')], { allowUnknownFields: true });
     expect(extra.input.dedupKey).toBe(plain.input.dedupKey);
     expect(extra.warnings).toEqual([`${file('extra.json')}: $.priority: unknown field ignored (--allow-unknown-fields)`]);
-    await expect(plan([file('extra.json')])).rejects.toThrow(/\$\.priority: unknown field "priority"/);
+    await expect(plan([file('extra.json')])).rejects.toMatchObject({ jsonPath: '$.priority', code: 'value.unknown_field' });
   });
 
   it('refuses unknown top-level fields of the parameters file, with or without allowUnknownFields', async () => {
     for (const allowUnknownFields of [false, true]) {
       const e = await refusal(plan([file('plain.json')], { parametersFile: file('params-typo.json'), allowUnknownFields }));
-      expect([e.file, e.jsonPath]).toEqual([file('params-typo.json'), '$.fixed_paramters']);
+      expect([e.file, e.jsonPath, e.code]).toEqual([file('params-typo.json'), '$.fixed_paramters', 'value.unknown_field']);
       expect(e.fix).toMatch(/did you mean "fixed_parameters"/);
     }
   });

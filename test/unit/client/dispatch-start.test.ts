@@ -9,7 +9,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { startPlanned, type PlannedJob } from '../../../src/client/dispatch.js';
 import type { RecordStore, StoredRecord } from '../../../src/stores/record-store.js';
-import { workflowInput } from '../report/runs.js';
+import { workflowInput } from '../../support/runs.js';
 
 interface Execution {
   runId: string;

@@ -1,7 +1,8 @@
 // The metadata source's record handling, without a server: upstream's obsolete filter, group
 // fields, records that cannot be used, and the portable filter subset.
 import { describe, expect, it } from 'vitest';
-import { assetsFromRecords, checkPortableFilter, withoutProcessingSuffix, type FileNote } from '../../../src/client/jobs.js';
+import { assetsFromRecords, checkPortableFilter, withoutProcessingSuffix } from '../../../src/client/jobs/metadata.js';
+import type { FileNote } from '../../../src/client/jobs/model.js';
 
 const notes = () => ({ skipped: [] as FileNote[], excluded: [] as FileNote[], ignored: [] as string[] });
 const record = (id: string, name: string, created: string | Date, extra: Record<string, unknown> = {}) => ({

@@ -8,7 +8,7 @@ import { registerResultsCommand } from '../../../src/client/results-command.js';
 import type { ProcessingRecord } from '../../../src/schemas/record.js';
 import { LocalObjectStore } from '../../../src/stores/local.js';
 import { LocalRecordStore } from '../../../src/stores/local-records.js';
-import { finishedRecord, storeOutputs, workflowInput } from '../report/runs.js';
+import { finishedRecord, storeOutputs, workflowInput } from '../../support/runs.js';
 
 let dir: string;
 let ok: ProcessingRecord;

@@ -8,7 +8,7 @@ import type { ProcessingRecord } from '../../../src/schemas/record.js';
 import { downloadOutputs, findRecord, listRecords, recordQuery, ResultsError, statusCounts } from '../../../src/client/results.js';
 import { LocalObjectStore } from '../../../src/stores/local.js';
 import { LocalRecordStore } from '../../../src/stores/local-records.js';
-import { finishedRecord, runNames, seedRuns, storeOutputs, workflowInput } from '../report/runs.js';
+import { finishedRecord, runNames, seedRuns, storeOutputs, workflowInput } from '../../support/runs.js';
 
 const tmp = (p: string) => mkdtemp(join(tmpdir(), p));
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { FONT_FAMILY, FONT_FILES, RESVG_MODULE, textOutline, textWidth } from '../../../src/figures/assets.js';
-import { outlineText } from '../../../src/figures/svg.js';
+import { outlineText } from '../../../src/figures/svg/text.js';
 
 describe('bundled font metrics', () => {
   it('reads DejaVu Sans advance widths (units per em 2048)', () => {
@@ -58,7 +58,7 @@ describe('text outlines', () => {
     expect(textOutline('中')).toBeUndefined();
     const svg = doc('<text x="10" y="20" font-size="10" fill="#222222">a &amp; 中</text><text x="10" y="40" font-size="10" fill="#222222">a &amp; b</text>');
     expect(outlineText(svg).match(/<text/g)).toHaveLength(1);
-    // Character references (how svg.ts writes characters beyond Latin-1) are outlined as the character.
+    // Character references (how svg/text.ts writes characters beyond Latin-1) are outlined as the character.
     const ref = (body: string) => outlineText(doc(`<text x="10" y="20" font-size="10" fill="#222222">${body}</text>`));
     expect(ref('&#8722;1 &#8805; &amp;')).toBe(ref('−1 ≥ &amp;'));
     expect(ref('&#8722;1')).not.toContain('<text');

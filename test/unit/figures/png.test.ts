@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { RESVG_MODULE } from '../../../src/figures/assets.js';
 import { effectiveScale, renderFigure, renderPng, renderSvg } from '../../../src/figures/index.js';
-import { outlineText } from '../../../src/figures/svg.js';
+import { outlineText } from '../../../src/figures/svg/text.js';
 import { decodePng } from '../../support/png-decode.js';
 import { allSessionsFigure, weeklyAndBehaviourFigure } from './samples.js';
 

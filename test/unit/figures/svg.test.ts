@@ -10,7 +10,9 @@ import {
   slopeOverTimePanel,
   type Figure,
 } from '../../../src/figures/index.js';
-import { layoutFigure, layoutSvg, layoutSvgBytes, num } from '../../../src/figures/svg.js';
+import { layoutSvg, layoutSvgBytes } from '../../../src/figures/svg/document.js';
+import { layoutFigure } from '../../../src/figures/svg/layout.js';
+import { num } from '../../../src/figures/svg/text.js';
 import { allSessionsFigure, time, weeklyAndBehaviourFigure } from './samples.js';
 
 describe('coordinates', () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { batchesOf, writeResultsIndex } from '../../../src/report/batch-index.js';
 import type { ProcessingRecord } from '../../../src/schemas/record.js';
 import { LocalObjectStore } from '../../../src/stores/local.js';
-import { finishedRecord, storeOutputs, workflowInput, type RunSpec } from './runs.js';
+import { finishedRecord, storeOutputs, workflowInput, type RunSpec } from '../../support/runs.js';
 
 async function run(store: LocalObjectStore, spec: RunSpec, endedAt: string): Promise<ProcessingRecord> {
   const outputs = await storeOutputs(store, workflowInput(spec).dedupKey, { 'index.html': '<p>report</p>' });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCsv } from '../../../src/report/csv.js';
-import { compactJson, formatBytes, formatCell, formatDateTime, formatDuration } from '../../../src/report/format.js';
+import { parseCsv } from '../../../src/tables/csv.js';
+import { compactJson, formatBytes, formatCell, formatDateTime, formatDuration } from '../../../src/report/human-readable.js';
 import { escapeHtml, html, relativeUrl } from '../../../src/report/html.js';
 import { figuresOf, outputName } from '../../../src/report/outputs.js';
 import { toCsv } from '../../../src/tables/index.js';

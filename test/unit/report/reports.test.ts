@@ -9,7 +9,8 @@ import { buildBatchIndex, writeBatchIndex } from '../../../src/report/batch-inde
 import { escapeHtml } from '../../../src/report/html.js';
 import { buildRunReport, type RunReportInput } from '../../../src/report/run-report.js';
 import { LocalObjectStore } from '../../../src/stores/local.js';
-import { finishedRecord, storeOutputs, workflowInput } from './runs.js';
+import { inActivityContext } from '../../support/activity-env.js';
+import { finishedRecord, storeOutputs, workflowInput } from '../../support/runs.js';
 
 const KEY = 'ab'.repeat(32);
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -143,7 +144,7 @@ describe('publishResults writes the report', () => {
       'figures/learning_curve_697062.svg': '<svg/>',
       'sessions.csv': 'ses_idx,x\n697062_2025-01-01,1\n697062_2025-01-02,2\n697062_2025-01-03,3\n',
     });
-    const { publishResults } = createAnalysisActivities({ results: store } as unknown as AnalysisActivityDeps);
+    const { publishResults } = inActivityContext(createAnalysisActivities({ results: store } as unknown as AnalysisActivityDeps));
     const timings = [{ step: 'resolve', startedAt: '2025-01-01T10:00:00.000Z', endedAt: '2025-01-01T10:00:01.000Z' }];
     const published = await publishResults({ workflow: w, outputs, timings, warnings: ['w1'], sessions: [{ uri: 's3://data/a.nwb', size: 5, fingerprint: 'f' }] });
 
@@ -165,7 +166,7 @@ describe('publishResults writes the report', () => {
     const w = workflowInput({ subjectId: '697062' });
     const outputs = await storeOutputs(store, w.dedupKey, { 'sessions.csv': 'a\n1\n' });
     await store.put(`${w.dedupKey}/sessions.csv`, 'a\n1\n2\n');
-    const { publishResults } = createAnalysisActivities({ results: store } as unknown as AnalysisActivityDeps);
+    const { publishResults } = inActivityContext(createAnalysisActivities({ results: store } as unknown as AnalysisActivityDeps));
     await expect(publishResults({ workflow: w, outputs })).rejects.toThrow(/differs from what was written/);
     expect(await store.head(`${w.dedupKey}/index.html`)).toBeUndefined();
   });
@@ -184,7 +185,7 @@ describe('publishResults writes the report', () => {
         return await store.head(key);
       },
     });
-    const { publishResults } = createAnalysisActivities({ results: slow } as unknown as AnalysisActivityDeps);
+    const { publishResults } = inActivityContext(createAnalysisActivities({ results: slow } as unknown as AnalysisActivityDeps));
     await publishResults({ workflow: w, outputs });
     expect(most).toBe(16);
     await store.put(`${w.dedupKey}/t30.csv`, 'changed');

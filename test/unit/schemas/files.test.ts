@@ -40,13 +40,13 @@ describe('parseJobFile / parseParametersFile', () => {
     const file = path.join(tmp, 'big.json');
     writeFileSync(file, Buffer.alloc(MAX_INPUT_FILE_BYTES + 1, 0x20));
     const e = await rejection(parseParametersFile(file));
-    expect(e.problem).toMatch(/larger than the 1048576-byte limit/);
+    expect(e.code).toBe('file.too_large');
   });
 
   it('report missing files and folders clearly', async () => {
-    expect((await rejection(parseJobFile(path.join(tmp, 'nope.json')))).problem).toBe('file not found');
+    expect((await rejection(parseJobFile(path.join(tmp, 'nope.json')))).code).toBe('file.not_found');
     const folder = path.join(tmp, 'folder.json');
     mkdirSync(folder);
-    expect((await rejection(parseJobFile(folder))).problem).toBe('is not a regular file');
+    expect((await rejection(parseJobFile(folder))).code).toBe('file.unreadable');
   });
 });

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../../../src/stores/local.js';
 import { LocalRecordStore } from '../../../src/stores/local-records.js';
@@ -18,8 +17,11 @@ describe('LocalObjectStore', () => {
     const store = new LocalObjectStore(await tmp());
     await store.put('a/x.txt', 'first content');
     await store.head('a/x.txt'); // the first content's sha256 is now remembered
-    await sleep(50); // past the file system's timestamp granularity, as any later edit is
-    await writeFile(join(store.root, 'a/x.txt'), 'other content'); // same size, same inode
+    const file = join(store.root, 'a/x.txt');
+    const before = await stat(file);
+    await writeFile(file, 'other content'); // same size, same inode
+    // A later edit's mtime, set rather than waited for (the file system's timestamps are coarse).
+    await utimes(file, before.atime, new Date(before.mtimeMs + 1_000));
     const sha = createHash('sha256').update('other content').digest('hex');
     expect((await store.head('a/x.txt'))?.sha256).toBe(sha);
   });

@@ -9,7 +9,7 @@ const moduleDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(moduleDir, '..');
 // The sources, also when this runs compiled (dist/): a worker on the build and a dispatcher on
 // tsx must name the same version. A deployment without src/ hashes what it runs.
-const srcDir = existsSync(join(repoRoot, 'src', 'version.ts')) ? join(repoRoot, 'src') : moduleDir;
+const srcDir = existsSync(join(repoRoot, 'src', 'current-code-version.ts')) ? join(repoRoot, 'src') : moduleDir;
 
 let cached: string | undefined;
 

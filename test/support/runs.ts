@@ -1,11 +1,11 @@
-// Valid workflow inputs and processing records for the report and result-query tests: keys
-// computed as the dispatcher does, outputs actually stored in the given object store.
-import { buildProcessingRecord } from '../../../src/activities/record.js';
-import { computeDedupKey } from '../../../src/schemas/dedup-key.js';
-import type { ProcessingRecord } from '../../../src/schemas/record.js';
-import type { ObjectStore } from '../../../src/stores/object-store.js';
-import type { RecordStore } from '../../../src/stores/record-store.js';
-import type { AnalysisWorkflowInput, OutputEntry } from '../../../src/workflows/analysis-types.js';
+// Valid workflow inputs and processing records for the tests (reports, result queries, activities,
+// dispatch): keys computed as the dispatcher does, outputs actually stored in the given object store.
+import { buildProcessingRecord } from '../../src/activities/record.js';
+import { computeDedupKey } from '../../src/schemas/dedup-key.js';
+import type { ProcessingRecord } from '../../src/schemas/record.js';
+import type { ObjectStore } from '../../src/stores/object-store.js';
+import type { RecordStore } from '../../src/stores/record-store.js';
+import type { AnalysisWorkflowInput, OutputEntry } from '../../src/workflows/analysis-types.js';
 
 export interface RunSpec {
   subjectId: string;
