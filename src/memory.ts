@@ -1,8 +1,8 @@
 // A full garbage collection at points where we know much memory just became garbage. V8 collects
 // when its own heuristics say so, which lets each session's garbage (parsed tables, Parquet
-// buffers, ~100-150 MB) pile onto the next one's peak, and did not count the pixel buffers
-// figure rows pass through (RSS grew ~4 MB per row drawn until something else prompted it).
-// Each collection costs 20-80 ms on a warm heap, so callers may ask for one only if the JS heap
+// buffers) pile onto the next one's peak, and did not count the pixel buffers figure rows pass
+// through (RSS grew with every row drawn until something else prompted it). A collection is not
+// free on a warm heap (bench/README.md, "Measured facts"), so callers may ask for one only if the JS heap
 // and the buffers outside it have grown by some amount since the last: an incremental run, which
 // draws a few rows, then collects about once instead of a dozen times. In a worker the analysis
 // stages run on compute threads (src/compute/pool.ts): each collects its own heap there, and the
@@ -40,8 +40,8 @@ export function collectGarbage(minGrowth = 0): boolean {
 // V8 drops a hidden class at a full collection when no object of that shape is alive, and with it
 // the optimised code of every function that checked for it (--trace-deopt: "weak objects").
 // collectGarbage() after each session runs when none of that session's writers and random streams
-// are alive: ~690 functions were deoptimised in a 20-session run and optimised again by the next
-// session. One live object of each such class keeps its shape (and the code) between sessions.
+// are alive: hundreds of functions were deoptimised in a 20-session run and optimised again by
+// the next session. One live object of each such class keeps its shape (and the code) between sessions.
 const shapes: object[] = [];
 
 /** Keeps `sample` alive for the life of the process, so that objects of its class keep their optimised code across collections. */

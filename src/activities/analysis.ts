@@ -240,8 +240,8 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps, compute?: S
       const w = args.workflow;
       const prefix = outputPrefix(w);
       // Verify every output as stored before the record makes the run count as complete: 16 at a
-      // time, since on S3 each is a round trip (one after another, a 20-session mouse's 83
-      // outputs took 1.3 s at 15 ms a request), reported in output order.
+      // time, since on S3 each is a round trip (a 20-session mouse has over 80 outputs), reported
+      // in output order.
       const heads = startInOrder(args.outputs, limiter(16), (o) => deps.results.head(prefix + o.name));
       for (const [i, o] of args.outputs.entries()) {
         heartbeat({ stage: 'verify', output: o.name });

@@ -1,7 +1,7 @@
 // A compute thread's entry when the worker runs from the TypeScript sources (vitest, tsx, `npm run
 // cli -- worker`); the built worker (dist/) starts ./thread.js directly. Node loads this file
 // itself (it strips the types; hence no imports but Node's own), then loads the rest of src/
-// through the hooks below, in this thread only. Not tsx: it would also transform h5wasm's 4 MB
+// through the hooks below, in this thread only. Not tsx: it would also transform h5wasm's large
 // module in every thread and keep the copy (see README "Production configuration").
 import { readFileSync } from 'node:fs';
 import { registerHooks, stripTypeScriptTypes } from 'node:module';

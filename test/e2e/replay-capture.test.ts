@@ -1,5 +1,5 @@
 // Runs real workflows (success, bad-input failure in a session, in the resolver, and a mouse that gained a session: one session
-// from the cache, one computed) on the dev server, replays their fetched histories on the current
+// from the cache, one computed; and a grouped photometry run) on the dev server, replays their fetched histories on the current
 // code, and — with GA_CAPTURE_HISTORIES=1 — saves those not yet saved as fixtures for the offline
 // replay test (test/unit/workflows/replay.test.ts). Saved ones are kept: histories recorded by
 // earlier workflow code are what executions still running after a deploy would replay.
@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planDispatch, startPlanned } from '../../src/client/dispatch.js';
@@ -60,16 +61,34 @@ describe('history replay of real runs', () => {
     expect(await handle.query('progress')).toMatchObject({ step: 'done', sessionsDone: 2, sessionsTotal: 2, sessionsFromCache: 1 });
     histories.push({ workflowId: grown.workflowId, label: 'grown-completed', history: await handle.fetchHistory() });
 
-    const failures: string[] = [];
-    for await (const r of Worker.runReplayHistories({ ...workflowSource() }, histories.map(({ workflowId, history }) => ({ workflowId, history })))) if (r.error) failures.push(r.error.message);
-    expect(failures).toEqual([]);
+    await replayAndCapture(histories);
+  });
 
-    if (process.env.GA_CAPTURE_HISTORIES === '1') {
-      const out = join(import.meta.dirname, '..', 'fixtures', 'histories');
-      for (const h of histories) {
-        const file = join(out, `${h.workflowId.split('/').slice(0, 2).join('-')}-${h.label}.json`);
-        if (!existsSync(file)) await writeFile(file, JSON.stringify(h.history));
-      }
-    }
+  it('replays a grouped photometry run: the real Zarr session, two channels, our own model fit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ga-replay-'));
+    const tag = `replay-${randomUUID().slice(0, 8)}`;
+    await writeFile(join(dir, 'job.json'), JSON.stringify({ s3_location: [join(FIXTURES, 'behavior_717531_2024-08-07_09-01-02.nwb')], group_metadata: { 'subject.subject_id': '717531' } }));
+    await writeFile(
+      join(dir, 'params.json'),
+      JSON.stringify({ analysis_parameter: { analysis_name: 'grouped-analysis', analysis_tag: tag, channels: { G_1: 'fiber 1 (green)', G_2: 'fiber 2 (green)' }, plot_types: ['avg_lastN_sess'] } }),
+    );
+    const [planned] = await planDispatch({ jobs: [join(dir, 'job.json')], parametersFile: join(dir, 'params.json'), codeVersion: codeVersion() });
+    await startPlanned([planned], { client: e.client, taskQueue: e.config.temporal.taskQueue, records: e.runtime.records });
+    const handle = e.client.workflow.getHandle(planned.workflowId);
+    expect(await handle.result()).toMatchObject({ status: 'completed', sessions: 1, subjectId: '717531' });
+    await replayAndCapture([{ workflowId: planned.workflowId, label: 'completed', history: await handle.fetchHistory() }]);
   });
 });
+
+/** Replays the histories on the current code; with GA_CAPTURE_HISTORIES=1 saves those not yet saved. */
+async function replayAndCapture(histories: { workflowId: string; label: string; history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> }[]) {
+  const failures: string[] = [];
+  for await (const r of Worker.runReplayHistories({ ...workflowSource() }, histories.map(({ workflowId, history }) => ({ workflowId, history })))) if (r.error) failures.push(r.error.message);
+  expect(failures).toEqual([]);
+  if (process.env.GA_CAPTURE_HISTORIES !== '1') return;
+  const out = join(import.meta.dirname, '..', 'fixtures', 'histories');
+  for (const h of histories) {
+    const file = join(out, `${h.workflowId.split('/').slice(0, 2).join('-')}-${h.label}.json`);
+    if (!existsSync(file)) await writeFile(file, JSON.stringify(h.history));
+  }
+}

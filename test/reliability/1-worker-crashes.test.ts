@@ -1,12 +1,11 @@
 // Scenario 1: the worker process is SIGKILLed at random moments (while sessions load, compute,
 // upload, or a record is written) and restarted at once. Whatever was in flight must be retried
 // to completion: every run completes, one record per key, every output intact, no orphans.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { liveActivities, type Expected } from '../support/reliability/checks.js';
-import { foragingParams, groupedParams, jobOf, writeJobFolder } from '../support/reliability/data.js';
+import { jobOf } from '../support/reliability/data.js';
 import { seededRandom, sleep, suiteSeed } from '../support/reliability/random.js';
-import { completedText, expectCompleted, openScenario, type Scenario } from '../support/reliability/scenario.js';
+import { dispatchBatch, expectCompleted, openScenario, type Scenario, verdictColumns } from '../support/reliability/scenario.js';
 
 const suite = inject('suite');
 const KILLS = suite.full ? 50 : 5;
@@ -31,18 +30,14 @@ describe('worker crashes', () => {
     const expected: Expected[] = [];
     let batch = 0;
     // A batch: every mouse through foraging-summary, two through the grouped photometry analysis.
-    const dispatchBatch = async (): Promise<string[]> => {
+    const nextBatch = async (): Promise<string[]> => {
       batch++;
-      const f = await writeJobFolder(join(sc.dir, `foraging-${batch}`), mice, foragingParams(`crash-${batch}`));
-      const g = await writeJobFolder(join(sc.dir, `grouped-${batch}`), mice.slice(0, 2), groupedParams(`crash-${batch}`));
-      const planned = [...(await sc.plan(f.jobsDir, f.parametersFile)), ...(await sc.plan(g.jobsDir, g.parametersFile))];
-      const rows = await sc.start(planned);
-      expect(rows.map((r) => r.status)).toEqual(planned.map(() => 'started'));
+      const planned = await dispatchBatch(sc, `crash-${batch}`, mice, 2);
       expected.push(...planned.map(expectCompleted));
       return planned.map((p) => p.workflowId);
     };
 
-    let open = await dispatchBatch();
+    let open = await nextBatch();
     const killedDuring: Record<string, number> = {};
     let killsMidActivity = 0;
     for (let k = 0; k < KILLS; k++) {
@@ -55,7 +50,7 @@ describe('worker crashes', () => {
         open = live.open;
         if (live.activities.length > 0 || Date.now() - waitStart > 20_000) break;
         if (!fed && Date.now() - waitStart > 2_000) {
-          open = [...open, ...(await dispatchBatch())];
+          open = [...open, ...(await nextBatch())];
           fed = true;
         }
         await sleep(250);
@@ -73,11 +68,7 @@ describe('worker crashes', () => {
     sc.report({
       runs: expected.length,
       faults: `${worker.kills} SIGKILL, ${killsMidActivity} mid-activity (running: ${during})`,
-      completed: completedText(v),
-      recordsExpected: v.recordsExpected,
-      recordsActual: v.recordsActual,
-      lostOutputs: v.lostOutputs,
-      duplicates: v.duplicates,
+      ...verdictColumns(v),
       crashes: worker.crashes.length,
       passed: v.problems.length === 0 && worker.crashes.length === 0 && killsMidActivity >= Math.ceil(KILLS / 2),
     });

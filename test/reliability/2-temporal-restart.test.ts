@@ -1,12 +1,11 @@
 // Scenario 2: the Temporal dev server is stopped mid-run and started again on the same SQLite
 // file. The worker and the client reconnect; every run resumes from its history and completes.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runningActivities, type Expected } from '../support/reliability/checks.js';
-import { foragingParams, groupedParams, jobOf, writeJobFolder } from '../support/reliability/data.js';
+import { jobOf } from '../support/reliability/data.js';
 import { services } from '../support/reliability/env.js';
 import { seededRandom, sleep, suiteSeed } from '../support/reliability/random.js';
-import { completedText, expectCompleted, openScenario, type Scenario } from '../support/reliability/scenario.js';
+import { dispatchBatch, expectCompleted, openScenario, type Scenario, verdictColumns } from '../support/reliability/scenario.js';
 
 const suite = inject('suite');
 const RESTARTS = suite.full ? 3 : 1;
@@ -31,10 +30,7 @@ describe('Temporal server restart', () => {
     const expected: Expected[] = [];
     const inFlight: string[] = [];
     for (let r = 1; r <= RESTARTS; r++) {
-      const f = await writeJobFolder(join(sc.dir, `foraging-${r}`), mice, foragingParams(`restart-${r}`));
-      const g = await writeJobFolder(join(sc.dir, `grouped-${r}`), mice.slice(0, 1), groupedParams(`restart-${r}`));
-      const planned = [...(await sc.plan(f.jobsDir, f.parametersFile)), ...(await sc.plan(g.jobsDir, g.parametersFile))];
-      expect((await sc.start(planned)).map((row) => row.status)).toEqual(planned.map(() => 'started'));
+      const planned = await dispatchBatch(sc, `restart-${r}`, mice, 1);
       expected.push(...planned.map(expectCompleted));
       // Down while sessions are being analysed.
       const ids = planned.map((p) => p.workflowId);
@@ -50,11 +46,7 @@ describe('Temporal server restart', () => {
     sc.report({
       runs: expected.length,
       faults: `${RESTARTS} server restart(s), ${DOWN_MS / 1000} s down (in flight: ${[...new Set(inFlight)].join(', ') || 'none'})`,
-      completed: completedText(v),
-      recordsExpected: v.recordsExpected,
-      recordsActual: v.recordsActual,
-      lostOutputs: v.lostOutputs,
-      duplicates: v.duplicates,
+      ...verdictColumns(v),
       crashes: worker.crashes.length,
       passed: v.problems.length === 0 && worker.crashes.length === 0,
     });

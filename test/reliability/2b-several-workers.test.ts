@@ -12,7 +12,7 @@ import { liveActivities, type Expected } from '../support/reliability/checks.js'
 import { startCluster, SUITE_CLUSTER_BASE, type Cluster } from '../support/reliability/cluster.js';
 import { jobOf } from '../support/reliability/data.js';
 import { seededRandom, sleep, suiteSeed } from '../support/reliability/random.js';
-import { completedText, dispatchBatch, expectCompleted, openScenario, type Scenario } from '../support/reliability/scenario.js';
+import { dispatchBatch, expectCompleted, openScenario, type Scenario, verdictColumns } from '../support/reliability/scenario.js';
 import { nameOf, spreadOver, untilBusy, type Busy } from '../support/reliability/workers.js';
 
 const suite = inject('suite');
@@ -57,17 +57,32 @@ async function severalWorkers(sc: Scenario, serverFault?: ServerFault): Promise<
   // Mid-batch: once the first runs completed, so that every worker has had its share.
   const deadline = Date.now() + 120_000;
   while ((await liveActivities(sc.client, ids)).open.length === ids.length && Date.now() < deadline) await sleep(500);
-  // The victim: a worker chosen by the seed, killed while it runs activities (never restarted).
-  const victim = workers[Math.floor(random() * WORKERS)];
+  // The victim: the first worker (in an order the seed shuffles) seen running a step that computes
+  // for a while, a grouped-analysis session or group step. A short step (publish, record) often
+  // ends before the SIGKILL lands, and then nothing is left for the others to take over.
+  const long = (r: Busy['running'][number]) => r.workflowId.startsWith('grouped-analysis/') && (r.type === 'analyzeSession' || r.type === 'computeGroup');
+  const order = workers.map((w) => ({ w, k: random() })).sort((a, b) => a.k - b.k).map(({ w }) => w);
+  let victim: (typeof workers)[number] | undefined;
+  let killedRunning: Busy['running'] = [];
+  const seekUntil = Date.now() + 180_000;
+  let lastLong = Date.now();
+  while (!victim) {
+    if (Date.now() > seekUntil) throw new Error(`no worker was seen running a grouped-analysis session or group step in 3 minutes; see ${workers.map((w) => w.logFile).join(', ')}`);
+    for (const w of order) {
+      const running = (await untilBusy(sc.client, ids, { pid: w.pid, feed, timeoutMs: 0 })).running;
+      if (running.some(long)) [victim, killedRunning] = [w, running];
+      if (victim) break;
+    }
+    if (victim) break;
+    // The grouped runs are past their long steps: a new batch brings two more.
+    if (Date.now() - lastLong > 5_000) {
+      await feed();
+      lastLong = Date.now();
+    }
+    await sleep(200);
+  }
   const victimPid = victim.pid!;
   const victimName = names.get(victimPid)!;
-  let killedRunning: Busy['running'] = [];
-  for (let tries = 1; killedRunning.length === 0; tries++) {
-    if (tries > 10) throw new Error(`${victimName} (pid ${victimPid}) was never seen running an activity; see ${victim.logFile}`);
-    await untilBusy(sc.client, ids, { pid: victimPid, feed });
-    await sleep(random() * 500);
-    killedRunning = (await untilBusy(sc.client, ids, { pid: victimPid, feed, timeoutMs: 0 })).running;
-  }
   await victim.kill();
   const killedText = tally(killedRunning.map((r) => r.type));
   console.log(`${sc.name}: SIGKILLed ${victimName} (pid ${victimPid}) while it ran ${killedText}`);
@@ -99,11 +114,7 @@ async function severalWorkers(sc: Scenario, serverFault?: ServerFault): Promise<
     faults:
       `${WORKERS} workers (activities ${perWorker}); ${victimName} SIGKILLed mid-activity (${killedText}), ` +
       `${takenOver.length}/${outcomes.length} taken over by ${[...new Set(takenOver.map((t) => t.by))].join(', ') || 'none'}${serverText}`,
-    completed: completedText(verdict),
-    recordsExpected: verdict.recordsExpected,
-    recordsActual: verdict.recordsActual,
-    lostOutputs: verdict.lostOutputs,
-    duplicates: verdict.duplicates,
+    ...verdictColumns(verdict),
     crashes: crashes.length,
     passed:
       verdict.problems.length === 0 &&

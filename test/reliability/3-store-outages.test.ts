@@ -1,13 +1,12 @@
 // Scenario 3: the S3 server (SeaweedFS), then the MongoDB-wire server (FerretDB), are down for a
 // while during a run. Activities fail and are retried with backoff (attempts visible in the
 // histories), then complete: no run fails, nothing is written twice.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { activityAttempts, failingActivities, runningActivities, type Expected } from '../support/reliability/checks.js';
-import { foragingParams, groupedParams, jobOf, writeJobFolder } from '../support/reliability/data.js';
+import { jobOf } from '../support/reliability/data.js';
 import { services, type ServiceName } from '../support/reliability/env.js';
 import { sleep } from '../support/reliability/random.js';
-import { completedText, expectCompleted, openScenario, type Scenario } from '../support/reliability/scenario.js';
+import { dispatchBatch, expectCompleted, openScenario, type Scenario, verdictColumns } from '../support/reliability/scenario.js';
 
 const suite = inject('suite');
 const OUTAGE_MS = suite.full ? 30_000 : 10_000;
@@ -32,10 +31,7 @@ describe('store outages', () => {
     const notes: string[] = [];
     const batches: { service: ServiceName; ids: string[] }[] = [];
     for (const service of OUTAGES) {
-      const f = await writeJobFolder(join(sc.dir, `foraging-${service}`), mice, foragingParams(`outage-${service}`));
-      const g = await writeJobFolder(join(sc.dir, `grouped-${service}`), mice.slice(0, 2), groupedParams(`outage-${service}`));
-      const planned = [...(await sc.plan(f.jobsDir, f.parametersFile)), ...(await sc.plan(g.jobsDir, g.parametersFile))];
-      expect((await sc.start(planned)).map((r) => r.status)).toEqual(planned.map(() => 'started'));
+      const planned = await dispatchBatch(sc, `outage-${service}`, mice, 2);
       expected.push(...planned.map(expectCompleted));
       const ids = planned.map((p) => p.workflowId);
       batches.push({ service, ids });
@@ -61,11 +57,7 @@ describe('store outages', () => {
     sc.report({
       runs: expected.length,
       faults: `${OUTAGES.length} outages of ${OUTAGE_MS / 1000} s: ${notes.map((n, i) => `${n}; ${retries[OUTAGES[i]]} retries)`).join(', ')}`,
-      completed: completedText(v),
-      recordsExpected: v.recordsExpected,
-      recordsActual: v.recordsActual,
-      lostOutputs: v.lostOutputs,
-      duplicates: v.duplicates,
+      ...verdictColumns(v),
       crashes: worker.crashes.length,
       passed: v.problems.length === 0 && worker.crashes.length === 0 && OUTAGES.every((o) => retries[o] > 0),
     });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitClosed } from '../support/reliability/checks.js';
 import { foragingParams, jobOf, writeJobFolder } from '../support/reliability/data.js';
 import { runCli, type CliResult } from '../support/reliability/processes.js';
-import { completedText, expectCompleted, openScenario, type Scenario } from '../support/reliability/scenario.js';
+import { expectCompleted, openScenario, type Scenario, verdictColumns } from '../support/reliability/scenario.js';
 
 const suite = inject('suite');
 const STORM = 20;
@@ -62,11 +62,7 @@ describe('duplicate storms', () => {
     sc.report({
       runs: planned.length,
       faults: `2 x ${STORM} concurrent dispatch processes (${started} rows said started for ${planned.length} jobs; ${(Math.max(...ms) / 1000).toFixed(0)} s slowest)`,
-      completed: completedText(v),
-      recordsExpected: v.recordsExpected,
-      recordsActual: v.recordsActual,
-      lostOutputs: v.lostOutputs,
-      duplicates: v.duplicates,
+      ...verdictColumns(v),
       crashes: worker.crashes.length,
       passed: v.problems.length === 0 && worker.crashes.length === 0,
     });

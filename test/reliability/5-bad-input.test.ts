@@ -14,7 +14,7 @@ import { BAD_KINDS, foragingParams, jobOf, upload, writeBadMouse, writeJobFolder
 import { BUCKET } from '../support/reliability/env.js';
 import { runCli } from '../support/reliability/processes.js';
 import { suiteSeed } from '../support/reliability/random.js';
-import { completedText, expectCompleted, openScenario, type Scenario } from '../support/reliability/scenario.js';
+import { expectCompleted, openScenario, type Scenario, verdictColumns } from '../support/reliability/scenario.js';
 
 const suite = inject('suite');
 const BAD_FILES = suite.full ? 1000 : 100;
@@ -129,11 +129,7 @@ describe('bad input', () => {
       scenario: 'bad-input: NWB sessions',
       runs: planned.length,
       faults: `${BAD_KINDS.length} bad NWB (${BAD_KINDS.join(', ')}) + ${good.length} good mice`,
-      completed: completedText(v),
-      recordsExpected: v.recordsExpected,
-      recordsActual: v.recordsActual,
-      lostOutputs: v.lostOutputs,
-      duplicates: v.duplicates,
+      ...verdictColumns(v),
       crashes: worker.crashes.length,
       passed: v.problems.length === 0 && worker.crashes.length === 0,
     }, t0);

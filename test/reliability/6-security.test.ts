@@ -19,7 +19,7 @@ import { activityAttempts, listKeys, waitClosed, type Expected } from '../suppor
 import { foragingParams, upload, writeJobFolder } from '../support/reliability/data.js';
 import { BUCKET, OTHER_BUCKET, type SuiteInfo } from '../support/reliability/env.js';
 import { runCli } from '../support/reliability/processes.js';
-import { openScenario, type Scenario } from '../support/reliability/scenario.js';
+import { openScenario, type Scenario, verdictColumns } from '../support/reliability/scenario.js';
 import { SecretScanner } from '../support/reliability/secrets.js';
 
 const suite = inject('suite');
@@ -121,11 +121,8 @@ describe('security', () => {
         scenario: 'security: containment',
         runs: expected.length + 1,
         faults: `${Object.keys(attempts).length} reads outside (other bucket, outside data root, "../" key) + 1 write outside (key "../"); dispatcher refused ${dispatcherRefused.length}`,
+        ...verdictColumns(v),
         completed: `0 (${v.failedAsExpected + (escapeCause?.type === 'InvalidInput' ? 1 : 0)} refused as InvalidInput)`,
-        recordsExpected: v.recordsExpected,
-        recordsActual: v.recordsActual,
-        lostOutputs: v.lostOutputs,
-        duplicates: v.duplicates,
         crashes: worker.crashes.length,
         passed: v.problems.length === 0 && worker.crashes.length === 0 && escapeCause?.type === 'InvalidInput' && strays.length === 0,
       },
@@ -135,7 +132,7 @@ describe('security', () => {
     expect(v.failedAsExpected).toBe(Object.keys(attempts).length);
     expect(escapeCause).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
     // Refused once by the resolver, and its failure record (its location is made from the key) once.
-    expect(escapeAttempts).toEqual([
+    expect(escapeAttempts.map(({ type, attempt }) => ({ type, attempt }))).toEqual([
       { type: 'resolveInputs', attempt: 1 },
       { type: 'writeRecord', attempt: 1 },
     ]);

@@ -2,7 +2,6 @@
 // reference venv) and concatenated per table across the mouse's sessions, as a pandas user would:
 // dtypes must stay as declared in every file, in each mouse's concatenation and across mice
 // (generated sessions, HDF5 and Zarr, and the real fixtures of test/fixtures/real-nwb).
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,9 +16,9 @@ import { openNwb } from '../../../src/nwb/open.js';
 import { readSession } from '../../../src/nwb/session.js';
 import { QCH_BIN_LABELS, RPE_BIN_LABELS } from '../../../src/science/bins.js';
 import { bodyBytes } from '../../support/outputs.js';
+import { runReferencePython } from '../../support/reference.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const runSh = join(root, 'scripts/reference/run.sh');
 const REAL = join(root, 'test/fixtures/real-nwb');
 
 const generatedSpec = groupedPhotometry.parameters.schema.parse({ channels: { G_1: 'NAc' }, plot_types: ['avg_lastN_sess'] });
@@ -84,15 +83,6 @@ interface Read {
   all: Partial<Record<TableName, Described>>;
 }
 
-function python(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('bash', [runSh, ...args], { maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`reference python failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
-
 /**
  * One mouse through the analysis plugin alone (per-session stage, then the group stage: no
  * workflow, activities or stores, as only the bytes of its tables are checked here); its Parquet
@@ -137,7 +127,7 @@ beforeAll(async () => {
   await writeMouseTables(generatedMouse, truth.sessions.map((s) => join(data, mouse.folder, s.file)), generatedSpec, out);
   await writeMouseTables('697062', [join(REAL, '697062_2023-11-14_11-12-44.nwb'), join(REAL, '697062_2023-11-15_10-02-05.nwb')], realSpec, out);
   await writeMouseTables('717531', [join(REAL, 'behavior_717531_2024-08-07_09-01-02.nwb')], realSpec, out);
-  read = JSON.parse(await python(['-c', READ, out])) as Read;
+  read = JSON.parse((await runReferencePython(['-c', READ, out])).stdout) as Read;
 }, 600_000);
 
 afterAll(async () => {

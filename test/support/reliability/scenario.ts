@@ -112,3 +112,8 @@ export async function dispatchBatch(sc: Scenario, tag: string, mice: JobSpec[], 
 export function completedText(v: Verdict): string {
   return v.failedAsExpected ? `${v.completed} + ${v.failedAsExpected} failed as expected` : `${v.completed}/${v.workflows}`;
 }
+
+/** A report row's columns that come from the verdict: completed, records, lost outputs, duplicates. */
+export function verdictColumns(v: Verdict): Pick<ResultRow, 'completed' | 'recordsExpected' | 'recordsActual' | 'lostOutputs' | 'duplicates'> {
+  return { completed: completedText(v), recordsExpected: v.recordsExpected, recordsActual: v.recordsActual, lostOutputs: v.lostOutputs, duplicates: v.duplicates };
+}
