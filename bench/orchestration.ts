@@ -38,7 +38,6 @@ import type { RecordStore } from '../src/stores/record-store.js';
 import { connectClient, connectWorker } from '../src/temporal/connection.js';
 import { createWorker } from '../src/temporal/worker-factory.js';
 import { codeVersion } from '../src/current-code-version.js';
-import { computeThreads } from '../src/compute/pool.js';
 import { acceptedSessions, generatedMice } from './lib/data.js';
 import { watchEventLoop, watchRss, workflowTaskStats } from './lib/loop-health.js';
 import { integerAtLeast, mb, median, seconds, table, verdict } from './lib/report.js';
@@ -93,7 +92,7 @@ const timedActivities = timeActivities(runtime.activities, (_, started, ended) =
   const id = activityInfo().workflowExecution?.workflowId ?? '';
   activityMs.set(id, (activityMs.get(id) ?? 0) + ended - started);
 });
-const threads = computeThreads(env, config.concurrency.maxConcurrentActivities);
+const threads = config.concurrency.computeThreads;
 const client = await connectClient(config.temporal);
 const worker = await createWorker({
   connection: await connectWorker(config.temporal),

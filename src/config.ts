@@ -3,7 +3,7 @@
 // the profile of Temporal's own TOML configuration file (src/config/sources.ts). Every problem is
 // reported in one ConfigError whose issues carry a code, name the variable and the fix, and never
 // echo a secret. Empty variables count as unset.
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { configIssue, ConfigError, type ValidationIssue } from './schemas/errors.js';
 import { gather } from './config/sources.js';
@@ -40,7 +40,13 @@ export interface Config {
       }
     | { kind: 'local'; root: string };
   recordStore: { kind: 'mongodb'; uri: string; db: string; collection: string } | { kind: 'local'; root: string };
-  concurrency: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; sessionParallelism: number };
+  concurrency: {
+    maxConcurrentActivities: number;
+    maxConcurrentWorkflowTasks: number;
+    sessionParallelism: number;
+    /** Threads that run the analysis stages (0: on the main thread); default one per core, at most one per activity slot. */
+    computeThreads: number;
+  };
   /** Local data locations must resolve inside this folder; absent = no containment check. */
   dataRoot?: string;
   /** S3 inputs must be in one of these buckets; absent = any bucket. */
@@ -107,6 +113,7 @@ function toConfig(v: Values, grpcMeta?: Record<string, string>): Config {
       maxConcurrentActivities: v.GA_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: v.GA_MAX_CONCURRENT_WORKFLOW_TASKS,
       sessionParallelism: v.GA_SESSION_PARALLELISM,
+      computeThreads: v.GA_COMPUTE_THREADS ?? Math.max(1, Math.min(availableParallelism(), v.GA_MAX_CONCURRENT_ACTIVITIES)),
     },
     dataRoot: v.GA_DATA_ROOT,
     inputBuckets: v.GA_INPUT_BUCKETS,

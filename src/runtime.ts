@@ -7,7 +7,7 @@ import { createDispatchActivities } from './activities/dispatch.js';
 import { createSelfCheckActivities } from './activities/self-check.js';
 import type { ProcessingRecord } from './activities/record.js';
 import { stageDeps } from './compute/deps.js';
-import { computeThreads, createComputePool } from './compute/pool.js';
+import { createComputePool } from './compute/pool.js';
 import { recordStoreFor } from './stores/from-config.js';
 import type { Client } from '@temporalio/client';
 import type { RecordStore } from './stores/record-store.js';
@@ -44,7 +44,7 @@ export async function createRuntime(config: Config, env: NodeJS.ProcessEnv = pro
     pythonTaskQueue: config.temporal.pythonTaskQueue,
   });
   // The session and group stages compute in threads of their own (started on first use), off the event loop.
-  const threads = computeThreads(env, config.concurrency.maxConcurrentActivities);
+  const threads = config.concurrency.computeThreads;
   const compute = threads > 0 ? createComputePool({ threads, env, codeVersion: deps.codeVersion }) : undefined;
   return {
     deps,

@@ -6,16 +6,14 @@
 //
 // The main thread sends a stage's arguments (object keys, URIs, the workflow input) and gets its
 // small result back; each thread builds its own stores, reader and registry from the worker's
-// configuration (./thread.ts). Threads: GA_COMPUTE_THREADS, by default one per core up to the
-// worker's activity slots: activities beyond that wait for a thread, holding no session data,
-// so a worker's memory is bounded by its threads whatever its slots. They start on first use and
-// end after IDLE_MS without work.
+// configuration (./thread.ts). Threads: config.concurrency.computeThreads (GA_COMPUTE_THREADS;
+// by default one per core up to the worker's activity slots): activities beyond that wait for a
+// thread, holding no session data, so a worker's memory is bounded by its threads whatever its
+// slots. They start on first use and end after IDLE_MS without work.
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import { readVariable } from '../config/variables.js';
 import type { SessionResult } from '../workflows/analysis-types.js';
 import { receivedError, type StageReply, type StageTask } from './messages.js';
 import type { GroupResult, Progress, StageRunner } from './stages.js';
@@ -34,15 +32,6 @@ export interface ComputePool extends StageRunner {
   readonly threads: number;
   /** Ends the threads (a task still running is stopped). */
   close(): Promise<void>;
-}
-
-/**
- * Compute threads for a worker with `activitySlots` activity slots: GA_COMPUTE_THREADS if set
- * (0: run the stages on the main thread, as before there was a pool), else one per core, at most
- * one per slot.
- */
-export function computeThreads(env: NodeJS.ProcessEnv, activitySlots: number): number {
-  return readVariable('GA_COMPUTE_THREADS', env) ?? Math.max(1, Math.min(availableParallelism(), activitySlots));
 }
 
 /** The thread's module: the compiled one (dist/), else the sources' through their loader. */

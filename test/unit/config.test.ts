@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, readVariable, redactedConfig, redactUri } from '../../src/config.js';
@@ -57,7 +57,8 @@ describe('loadConfig', () => {
         credentials: { accessKeyId: 'grouped-analysis-local', secretAccessKey: 'local-secret-value' },
       },
       recordStore: { kind: 'mongodb', uri: 'mongodb://127.0.0.1:27017/', db: 'grouped_analysis', collection: 'processing_records' },
-      concurrency: { maxConcurrentActivities: 8, maxConcurrentWorkflowTasks: 40, sessionParallelism: 4 },
+      // Compute threads by default: one per core, at most one per activity slot (8).
+      concurrency: { maxConcurrentActivities: 8, maxConcurrentWorkflowTasks: 40, sessionParallelism: 4, computeThreads: Math.min(availableParallelism(), 8) },
       nwbCacheDir: path.join(tmpdir(), 'grouped-analysis-nwb-cache'),
     });
   });
@@ -140,8 +141,8 @@ describe('loadConfig', () => {
       expect(e.fix).toContain(`${name}=${docOf(name).example}`);
     }
     expect(problems({ ...local, GA_WORKFLOW_BUNDLE: path.join(tmp, 'no-bundle.js') })).toEqual([['GA_WORKFLOW_BUNDLE', 'config.not_found']]);
-    const c = loadConfig({ ...servicesEnv, GA_MAX_CONCURRENT_ACTIVITIES: '2', GA_SESSION_PARALLELISM: '16', DOCDB_COLLECTION: 'records', MONGODB_DB: 'lab', TEMPORAL_TASK_QUEUE: 'q2', GA_INPUT_BUCKETS: 'a-bucket, b-bucket' });
-    expect(c.concurrency).toEqual({ maxConcurrentActivities: 2, maxConcurrentWorkflowTasks: 40, sessionParallelism: 16 });
+    const c = loadConfig({ ...servicesEnv, GA_MAX_CONCURRENT_ACTIVITIES: '2', GA_SESSION_PARALLELISM: '16', GA_COMPUTE_THREADS: '0', DOCDB_COLLECTION: 'records', MONGODB_DB: 'lab', TEMPORAL_TASK_QUEUE: 'q2', GA_INPUT_BUCKETS: 'a-bucket, b-bucket' });
+    expect(c.concurrency).toEqual({ maxConcurrentActivities: 2, maxConcurrentWorkflowTasks: 40, sessionParallelism: 16, computeThreads: 0 });
     expect(c.recordStore).toMatchObject({ db: 'lab', collection: 'records' });
     expect(c.temporal.taskQueue).toBe('q2');
     expect(c.inputBuckets).toEqual(['a-bucket', 'b-bucket']);
