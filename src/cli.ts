@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, loadTemporalSettings, type Config } from './config.js';
 import type { DispatchRow } from './client/dispatch.js';
 import type { FollowedRun } from './client/progress.js';
 import type { PythonWorkerProcess } from './client/python-worker.js';
@@ -205,7 +205,7 @@ program
   .option('--timeout <seconds>', 'how long to wait for the server and for the changes to take effect', positiveInt, 60)
   .action(async (o: { retention: number; timeout: number }) => {
     // Only the Temporal settings count here: an admin's machine need not configure the stores.
-    const { temporal } = loadConfig({ ...withServicesEnv(), ANALYSIS_BUCKET: '', MONGODB_URI: '', GA_LOCAL_RESULTS_DIR: 'unused', GA_LOCAL_RECORDS_DIR: 'unused' });
+    const temporal = loadTemporalSettings(withServicesEnv());
     const [{ connectWorker }, { setupNamespace }, { REQUIRED_SEARCH_ATTRIBUTES, searchAttributeTypeName }] = await Promise.all([
       import('./temporal/connection.js'),
       import('./temporal/namespace-setup.js'),

@@ -59,10 +59,24 @@ export interface Config {
 
 /** Reads and validates the configuration; throws one ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return validated(env);
+}
+
+// Where results and records go: what an admin's machine, which only talks to Temporal, need not set.
+const STORE_PLACES: readonly VariableName[] = ['ANALYSIS_BUCKET', 'GA_LOCAL_RESULTS_DIR', 'MONGODB_URI', 'GA_LOCAL_RECORDS_DIR'];
+
+/** The Temporal connection alone (`setup-namespace`): validated as by loadConfig, the stores' places left out. */
+export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): Config['temporal'] {
+  return validated(env, STORE_PLACES).temporal;
+}
+
+function validated(env: NodeJS.ProcessEnv, leftOut: readonly VariableName[] = []): Config {
   const { raw, sources, grpcMeta, issues } = gather(env);
   if (issues.length > 0) throw new ConfigError(issues);
+  for (const name of leftOut) delete raw[name];
   const parsed = parseVariables(raw, sources);
-  const all = [...('issues' in parsed ? parsed.issues : []), ...combinationIssues(raw)];
+  const combined = combinationIssues(raw).filter((i) => !leftOut.includes(i.variable as VariableName));
+  const all = [...('issues' in parsed ? parsed.issues : []), ...combined];
   if (all.length > 0 || !('values' in parsed)) throw new ConfigError(all);
   return toConfig(parsed.values, grpcMeta);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, readVariable, redactedConfig, redactUri } from '../../src/config.js';
+import { ConfigError, loadConfig, loadTemporalSettings, readVariable, redactedConfig, redactUri } from '../../src/config.js';
 import { configTable, withConfigTable } from '../../src/config/readme-table.js';
 import { docOf, VARIABLE_NAMES, type VariableName } from '../../src/config/variables.js';
 import { connectionOptions } from '../../src/temporal/connection.js';
@@ -98,6 +98,18 @@ describe('loadConfig', () => {
     expect([e.variable, e.code]).toEqual(['ANALYSIS_BUCKET', 'config.missing']);
     expect(e.fix).toContain(`GA_LOCAL_RESULTS_DIR=${docOf('GA_LOCAL_RESULTS_DIR').example}`);
     expect(e.message.split('\n')).toHaveLength(3);
+  });
+
+  it('reads the Temporal connection alone without any destination, still validating the rest', () => {
+    const env = { TEMPORAL_ADDRESS: 'temporal.lab.internal:7233', TEMPORAL_NAMESPACE: 'lab', MONGODB_URI: 'not a uri' };
+    expect(loadTemporalSettings({ ...env, MONGODB_URI: '' })).toMatchObject({ address: 'temporal.lab.internal:7233', namespace: 'lab' });
+    // A destination's value is left out, not checked; the other variables are checked as by loadConfig.
+    expect(loadTemporalSettings(env).namespace).toBe('lab');
+    expect(() => loadTemporalSettings({ ...env, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' })).toThrow(ConfigError);
+    expect(problems({ ...env, MONGODB_URI: '' })).toEqual([
+      ['ANALYSIS_BUCKET', 'config.missing'],
+      ['MONGODB_URI', 'config.missing'],
+    ]);
   });
 
   it('refuses two destinations for results or records', () => {
